@@ -1,0 +1,82 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every Claw target shares: Swift 6 language mode is the tools default;
+/// these make the compiler enforce what the style guide asks for.
+let clawSwiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableExperimentalFeature("StrictConcurrency"),
+]
+
+let package = Package(
+    name: "claw",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ClawSecurity", targets: ["ClawSecurity"]),
+        .library(name: "ClawWorkflow", targets: ["ClawWorkflow"]),
+        .library(name: "ClawGateways", targets: ["ClawGateways"]),
+        .library(name: "ClawStorage", targets: ["ClawStorage"]),
+        .executable(name: "claw", targets: ["ClawAgent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        .target(
+            name: "ClawSecurity",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: clawSwiftSettings
+        ),
+        .target(
+            name: "ClawWorkflow",
+            dependencies: ["ClawSecurity"],
+            swiftSettings: clawSwiftSettings
+        ),
+        .target(
+            name: "ClawStorage",
+            dependencies: ["ClawSecurity", "ClawWorkflow"],
+            swiftSettings: clawSwiftSettings
+        ),
+        .target(
+            name: "ClawGateways",
+            dependencies: ["ClawSecurity", "ClawWorkflow"],
+            swiftSettings: clawSwiftSettings
+        ),
+        .executableTarget(
+            name: "ClawAgent",
+            dependencies: [
+                "ClawSecurity",
+                "ClawWorkflow",
+                "ClawStorage",
+                "ClawGateways",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: clawSwiftSettings
+        ),
+        .testTarget(
+            name: "ClawSecurityTests",
+            dependencies: ["ClawSecurity", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: clawSwiftSettings
+        ),
+        .testTarget(
+            name: "ClawAgentTests",
+            dependencies: ["ClawSecurity"],
+            swiftSettings: clawSwiftSettings
+        ),
+        .testTarget(
+            name: "PropertyTests",
+            dependencies: [
+                "ClawSecurity",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: clawSwiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `claw` command: the reference agent's entry point and its administrative tools.
+@main
+struct Claw: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "claw",
+        abstract: "Claw: a personal AI agent whose every action is authenticated, authorized and audited.",
+        subcommands: [ConfigCommand.self, TOTPCommand.self]
+    )
+}

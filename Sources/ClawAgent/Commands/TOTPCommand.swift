@@ -1,0 +1,97 @@
+import ArgumentParser
+import ClawSecurity
+import Foundation
+
+/// `claw totp`: enrol, compute and check time-based one-time passwords.
+struct TOTPCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "totp",
+        abstract: "Create TOTP secrets, print codes and verify them (RFC 6238).",
+        subcommands: [New.self, Code.self, Verify.self]
+    )
+
+    /// Parameters every subcommand shares.
+    struct Parameters: ParsableArguments {
+        @Option(help: "Digits per code: 6, 7 or 8.")
+        var digits = 6
+
+        @Option(help: "The HMAC algorithm: sha1, sha256 or sha512.")
+        var algorithm = "sha1"
+
+        @Option(help: "Seconds per time step.")
+        var period = 30
+
+        func configuration() throws -> TOTP.Configuration {
+            guard let algorithm = TOTP.Algorithm(name: algorithm) else {
+                throw CommandFailure.fail("unknown algorithm '\(algorithm)'; use sha1, sha256 or sha512")
+            }
+            return TOTP.Configuration(algorithm: algorithm, digits: digits, period: period)
+        }
+    }
+
+    struct New: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a random secret and print it with its otpauth:// URI for an authenticator app.")
+
+        @Option(help: "The issuer shown in the authenticator app.")
+        var issuer = "Claw"
+
+        @Option(help: "The account shown in the authenticator app.")
+        var account = "claw"
+
+        @OptionGroup var parameters: Parameters
+
+        func run() throws {
+            let configuration = try parameters.configuration()
+            let totp = try CommandFailure.guarding { try TOTP.random(configuration: configuration) }
+            print("secret: \(totp.base32Secret)")
+            print("uri: \(OTPAuthURI(totp: totp, issuer: issuer, account: account).string)")
+        }
+    }
+
+    struct Code: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the code for a secret at a time.")
+
+        @Option(help: "The Base32 secret.")
+        var secret: String
+
+        @Option(help: "The Unix time in seconds; now by default.")
+        var at: Int64?
+
+        @OptionGroup var parameters: Parameters
+
+        func run() throws {
+            let configuration = try parameters.configuration()
+            let totp = try CommandFailure.guarding { try TOTP(base32Secret: secret, configuration: configuration) }
+            print(totp.code(at: at.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date()))
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a code: exit 0 when it is valid within one step either side, 1 when it is not.")
+
+        @Option(help: "The Base32 secret.")
+        var secret: String
+
+        @Option(help: "The code to check.")
+        var code: String
+
+        @Option(help: "The Unix time in seconds; now by default.")
+        var at: Int64?
+
+        @OptionGroup var parameters: Parameters
+
+        func run() throws {
+            let configuration = try parameters.configuration()
+            let totp = try CommandFailure.guarding { try TOTP(base32Secret: secret, configuration: configuration) }
+            let date = at.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date()
+            if totp.match(code, at: date) != nil {
+                print("valid")
+            } else {
+                CommandFailure.writeError("claw: code rejected\n")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
