@@ -23,6 +23,12 @@ public struct WebhookSignature: Sendable, CustomStringConvertible {
         }
     }
 
+    /// Creates a verifier from raw key bytes.
+    /// - Parameter secretBytes: The shared secret's bytes; empty means none is configured.
+    public init(secretBytes: some DataProtocol) {
+        key = secretBytes.isEmpty ? nil : SymmetricKey(data: Array(secretBytes))
+    }
+
     /// Says whether a secret is configured, never what it is.
     public var description: String { key == nil ? "WebhookSignature(no secret)" : "WebhookSignature(secret set)" }
 

@@ -12,7 +12,7 @@ import Foundation
 ///
 /// - Important: A key ring never shows its secrets or keys: `description` and `debugDescription` print
 ///   only key ids, and errors name lengths, never contents.
-public struct KeyRing: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+public struct KeyRing: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The shortest SECRET_KEY_BASE accepted, in bytes.
     public static let minimumSecretLength = 32
 
@@ -114,9 +114,8 @@ public struct KeyRing: Sendable, CustomStringConvertible, CustomDebugStringConve
 
     /// HKDF-SHA256 with a 32-byte zero salt (RFC 5869 treats an absent salt the same way).
     static func derive(from secret: SymmetricKey, info: String, count: Int) -> [UInt8] {
-        let key = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: secret, salt: zeroSalt, info: Array(info.utf8), outputByteCount: count)
-        return key.withUnsafeBytes { Array($0) }
+        // `count` is 4 or 32 here, always within HKDF's limit.
+        HKDFSHA256.derive(ikm: secret, salt: zeroSalt, info: Array(info.utf8), count: count)!
     }
 
     private static let zeroSalt = [UInt8](repeating: 0, count: 32)
@@ -128,4 +127,7 @@ public struct KeyRing: Sendable, CustomStringConvertible, CustomDebugStringConve
 
     /// Lists the key ids only.
     public var debugDescription: String { description }
+
+    /// Shows the key ids only, so that `dump` and debuggers do not print secrets.
+    public var customMirror: Mirror { Mirror(self, children: ["keyIDs": keyIDs.map(\.rawValue)]) }
 }
