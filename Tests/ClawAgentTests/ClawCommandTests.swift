@@ -1,0 +1,107 @@
+import ClawSecurity
+import Foundation
+import Testing
+
+/// The `claw` command as a user runs it: real process, real stdin, exit codes and messages.
+@Suite("claw command line")
+struct ClawCommandTests {
+    static let secret = "claw-cli-test-secret-key-base-0123456789abcdefghijklmn"
+    static let env = ["SECRET_KEY_BASE": secret]
+
+    @Test("config encrypt then decrypt returns the plaintext, without the trailing newline")
+    func configRoundTrip() throws {
+        let sealed = try ClawProcess.run(["config", "encrypt", "--name", "openai_api_key"], stdin: "sk-test-42\n", environment: Self.env)
+        #expect(sealed.status == 0)
+        #expect(sealed.stdout.hasPrefix("claw:v1:"))
+        #expect(!sealed.stdout.contains("sk-test-42"))
+        let opened = try ClawProcess.run(["config", "decrypt", "--name", "openai_api_key"], stdin: sealed.stdout, environment: Self.env)
+        #expect(opened.status == 0)
+        #expect(opened.stdout == "sk-test-42")
+        // The library opens what the command sealed.
+        let box = SecretBox(keyRing: try KeyRing(secretKeyBase: Self.secret))
+        #expect(try box.openString(sealed.stdout.trimmingCharacters(in: .newlines), name: "openai_api_key") == "sk-test-42")
+    }
+
+    @Test("--keep-newline keeps it; --format alexclaw writes enc: values the library opens")
+    func formats() throws {
+        let kept = try ClawProcess.run(["config", "encrypt", "--name", "n", "--keep-newline"], stdin: "v\n", environment: Self.env)
+        let opened = try ClawProcess.run(["config", "decrypt", "--name", "n"], stdin: kept.stdout, environment: Self.env)
+        #expect(opened.stdout == "v\n")
+        let legacy = try ClawProcess.run(["config", "encrypt", "--name", "n", "--format", "alexclaw"], stdin: "v", environment: Self.env)
+        #expect(legacy.stdout.hasPrefix("enc:"))
+        let box = SecretBox(keyRing: try KeyRing(secretKeyBase: Self.secret))
+        #expect(try box.openString(legacy.stdout.trimmingCharacters(in: .newlines), name: "other") == "v")
+    }
+
+    @Test("Bad input ends with one line on stderr, status 2, and never the secret", arguments: [
+        (["config", "encrypt", "--name", "n"], "value", [String: String](), "SECRET_KEY_BASE is not set"),
+        (["config", "encrypt", "--name", "n"], "value", ["SECRET_KEY_BASE": "too-short-secret"], "at least 32"),
+        (["config", "decrypt", "--name", "n"], "plain-secret-value", env, "plaintext"),
+        (["config", "decrypt", "--name", "n"], "enc:@@@@", env, "not valid base64"),
+        (["config", "decrypt", "--name", "n"], "enc:AAECAwQFBgcICQoLpOxs7nQm4aPDy98+Iq3Jx8lr1zM=", env, "did not authenticate"),
+        (["totp", "code", "--secret", "NOT*BASE32"], "", [:], "Base32"),
+        (["totp", "code", "--secret", "GEZDGNBV"], "", [:], "at least 16"),
+        (["totp", "code", "--secret", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", "--algorithm", "md5"], "", [:], "unknown algorithm"),
+        (["totp", "code", "--secret", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", "--digits", "9"], "", [:], "digits"),
+    ])
+    func badInput(arguments: [String], stdin: String, environment: [String: String], message: String) throws {
+        let result = try ClawProcess.run(arguments, stdin: stdin, environment: environment)
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(result.stderr.hasPrefix("claw: error: "))
+        #expect(result.stderr.contains(message))
+        #expect(!result.stderr.contains(Self.secret))
+        #expect(!result.stderr.contains("plain-secret-value"))
+        #expect(!result.stderr.contains("Fatal error"))
+    }
+
+    @Test("A value sealed under another name or key does not open")
+    func wrongNameOrKey() throws {
+        let sealed = try ClawProcess.run(["config", "encrypt", "--name", "a"], stdin: "v", environment: Self.env)
+        let wrongName = try ClawProcess.run(["config", "decrypt", "--name", "b"], stdin: sealed.stdout, environment: Self.env)
+        #expect(wrongName.status == 2)
+        let otherKey = ["SECRET_KEY_BASE": String(repeating: "k", count: 40)]
+        let wrongKey = try ClawProcess.run(["config", "decrypt", "--name", "a"], stdin: sealed.stdout, environment: otherKey)
+        #expect(wrongKey.status == 2)
+        #expect(wrongKey.stderr.contains("key id"))
+        let rotated = otherKey.merging(["SECRET_KEY_BASE_PREVIOUS": Self.secret]) { a, _ in a }
+        let afterRotation = try ClawProcess.run(["config", "decrypt", "--name", "a"], stdin: sealed.stdout, environment: rotated)
+        #expect(afterRotation.status == 0)
+        #expect(afterRotation.stdout == "v")
+    }
+
+    @Test("totp code prints RFC 6238's codes; verify exits 0 for a right code and 1 for a wrong one")
+    func totp() throws {
+        let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+        let code = try ClawProcess.run(["totp", "code", "--secret", secret, "--at", "1111111109", "--digits", "8"])
+        #expect(code.status == 0)
+        #expect(code.stdout == "07081804\n")
+        let sha256 = try ClawProcess.run([
+            "totp", "code", "--secret", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA", "--at", "59",
+            "--digits", "8", "--algorithm", "sha256",
+        ])
+        #expect(sha256.stdout == "46119246\n")
+        let ok = try ClawProcess.run(["totp", "verify", "--secret", secret, "--code", "07081804", "--at", "1111111139", "--digits", "8"])
+        #expect(ok.status == 0)
+        let late = try ClawProcess.run(["totp", "verify", "--secret", secret, "--code", "07081804", "--at", "1111111169", "--digits", "8"])
+        #expect(late.status == 1)
+        let wrong = try ClawProcess.run(["totp", "verify", "--secret", secret, "--code", "000000", "--at", "59"])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr == "claw: code rejected\n")
+    }
+
+    @Test("totp new prints a secret and a URI the library parses")
+    func totpNew() throws {
+        let result = try ClawProcess.run(["totp", "new", "--issuer", "Claw", "--account", "me@example.com"])
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2)
+        let secret = try #require(lines.first?.split(separator: " ").last.map(String.init))
+        let uri = try OTPAuthURI(parsing: String(try #require(lines.last).dropFirst("uri: ".count)))
+        #expect(uri.totp.base32Secret == secret)
+        #expect(uri.account == "me@example.com")
+        #expect(try Base32.decode(secret).count == 20)
+    }
+}
