@@ -60,6 +60,28 @@ public struct ClawSecurityError: Error, Hashable, Sendable, CustomStringConverti
         public static let fileUnreadable = Code("integrity.file_unreadable")
         /// A hex string was malformed.
         public static let invalidHex = Code("hex.invalid")
+        /// JSON text was malformed or exceeded a limit.
+        public static let invalidJSON = Code("json.invalid")
+        /// A capability token could not be decoded: bad encoding, a field out of bounds, or too many caveats.
+        public static let malformedToken = Code("token.malformed")
+        /// A caveat was not one of Claw's caveat predicates, or was malformed.
+        public static let invalidCaveat = Code("token.invalid_caveat")
+        /// A token's signature chain did not verify: wrong key or altered contents.
+        public static let tokenSignatureInvalid = Code("token.signature_invalid")
+        /// A token's caveat did not hold for the request; the reason names it.
+        public static let caveatNotSatisfied = Code("token.caveat_not_satisfied")
+        /// A third-party caveat had no valid discharge token.
+        public static let dischargeMissing = Code("token.discharge_missing")
+        /// A policy rule or file was malformed; the reason names the rule and the field.
+        public static let invalidPolicy = Code("policy.invalid")
+        /// An authorization context was malformed; the reason names the field.
+        public static let invalidContext = Code("policy.invalid_context")
+        /// The policy source could not be read, so the engine denies.
+        public static let policyUnavailable = Code("policy.unavailable")
+        /// An audit log failed verification; the reason names the first bad entry.
+        public static let auditTampered = Code("audit.tampered")
+        /// An audit store could not be read or written.
+        public static let auditStorage = Code("audit.storage")
     }
 
     /// The stable code; compare on this.
@@ -131,4 +153,26 @@ extension ClawSecurityError {
     public static let fileUnreadable = Self(.fileUnreadable, "")
     /// A prototype for comparing codes.
     public static let invalidHex = Self(.invalidHex, "")
+    /// A prototype for comparing codes.
+    public static let invalidJSON = Self(.invalidJSON, "")
+    /// A prototype for comparing codes.
+    public static let malformedToken = Self(.malformedToken, "")
+    /// A prototype for comparing codes.
+    public static let invalidCaveat = Self(.invalidCaveat, "")
+    /// A prototype for comparing codes.
+    public static let tokenSignatureInvalid = Self(.tokenSignatureInvalid, "")
+    /// A prototype for comparing codes.
+    public static let caveatNotSatisfied = Self(.caveatNotSatisfied, "")
+    /// A prototype for comparing codes.
+    public static let dischargeMissing = Self(.dischargeMissing, "")
+    /// A prototype for comparing codes.
+    public static let invalidPolicy = Self(.invalidPolicy, "")
+    /// A prototype for comparing codes.
+    public static let invalidContext = Self(.invalidContext, "")
+    /// A prototype for comparing codes.
+    public static let policyUnavailable = Self(.policyUnavailable, "")
+    /// A prototype for comparing codes.
+    public static let auditTampered = Self(.auditTampered, "")
+    /// A prototype for comparing codes.
+    public static let auditStorage = Self(.auditStorage, "")
 }
