@@ -1,0 +1,89 @@
+import Crypto
+import Foundation
+
+/// A capability token: a macaroon whose first-party caveats are Claw's ``CaveatPredicate``s.
+///
+/// Every skill call in Claw carries one. The minter (holding the root key) grants permissions; anyone
+/// holding a token can ``attenuated(_:)`` it, which only appends caveats and so can only narrow what it
+/// authorizes. Tokens travel as libmacaroons V2 binary in base64url, which pymacaroons and libmacaroons read.
+///
+/// A decoded token proves nothing until a ``CapabilityVerifier`` returns a ``VerifiedCapability`` for it.
+public struct CapabilityToken: Sendable, Hashable, CustomStringConvertible {
+    /// The location Claw writes into the tokens it mints.
+    public static let defaultLocation = "claw"
+
+    /// The underlying macaroon.
+    public let macaroon: Macaroon
+
+    /// Wraps a macaroon.
+    public init(macaroon: Macaroon) { self.macaroon = macaroon }
+
+    /// Decodes a token in any macaroon format (V2 or V1 binary, V2 or V1 JSON).
+    /// - Parameters:
+    ///   - text: The token.
+    ///   - limits: Bounds on size, caveats and fields.
+    /// - Throws: ``ClawSecurityError/Code/malformedToken``.
+    public init(decoding text: String, limits: Macaroon.Limits = .init()) throws(ClawSecurityError) {
+        macaroon = try Macaroon(decoding: text.trimmingCharacters(in: .whitespacesAndNewlines), limits: limits)
+    }
+
+    /// Mints a token under the key ring's capability root key.
+    ///
+    /// The identifier is `<key id>:<32 random hex digits>`, so a verifier holding the same key ring finds
+    /// the right secret after a rotation.
+    /// - Parameters:
+    ///   - keyRing: The secrets.
+    ///   - caveats: What the token is limited to.
+    ///   - location: The location hint.
+    public static func mint(
+        keyRing: KeyRing, caveats: [CaveatPredicate], location: String = defaultLocation
+    ) -> CapabilityToken {
+        let identifier = keyRing.currentKeyID.rawValue + ":" + Hex.encode(SecureRandom.bytes(16))
+        let key = keyRing.key(for: .capabilityRoot).withUnsafeBytes { Array($0) }
+        return mint(rootKey: key, identifier: identifier, caveats: caveats, location: location)
+    }
+
+    /// Mints a token under an explicit root key.
+    /// - Parameters:
+    ///   - rootKey: The root key.
+    ///   - identifier: The identifier; random by default.
+    ///   - caveats: What the token is limited to.
+    ///   - location: The location hint.
+    public static func mint(
+        rootKey: [UInt8], identifier: String? = nil, caveats: [CaveatPredicate], location: String = defaultLocation
+    ) -> CapabilityToken {
+        var macaroon = Macaroon(
+            rootKey: rootKey, identifier: Array((identifier ?? Hex.encode(SecureRandom.bytes(16))).utf8),
+            location: location)
+        for caveat in caveats { macaroon = macaroon.addingFirstPartyCaveat(Array(caveat.description.utf8)) }
+        return CapabilityToken(macaroon: macaroon)
+    }
+
+    /// Returns a token that authorizes at most what this one does: the caveats are appended.
+    /// - Parameter caveats: Further limits.
+    public func attenuated(_ caveats: [CaveatPredicate]) -> CapabilityToken {
+        var macaroon = self.macaroon
+        for caveat in caveats { macaroon = macaroon.addingFirstPartyCaveat(Array(caveat.description.utf8)) }
+        return CapabilityToken(macaroon: macaroon)
+    }
+
+    /// Returns a token with further caveats appended.
+    public func attenuated(_ caveats: CaveatPredicate...) -> CapabilityToken { attenuated(caveats) }
+
+    /// The token text: V2 binary in base64url by default.
+    public func serialized(_ format: Macaroon.Format = .v2) -> String { macaroon.serialized(format) }
+
+    /// The caveats' texts, third-party ones marked.
+    public var caveatTexts: [String] {
+        macaroon.caveats.map { caveat in
+            caveat.isThirdParty
+                ? "third-party: \(caveat.text ?? Hex.encode(caveat.identifier)) @ \(caveat.location ?? "")"
+                : caveat.text ?? "binary: " + Hex.encode(caveat.identifier)
+        }
+    }
+
+    /// Location, identifier and caveats; never the signature.
+    public var description: String {
+        "CapabilityToken(location: \(macaroon.location), caveats: \(caveatTexts))"
+    }
+}

@@ -1,0 +1,85 @@
+import Crypto
+import Foundation
+
+/// A token that verified for one request: the only proof of authority the rest of Claw accepts.
+///
+/// Only ``CapabilityVerifier`` creates it.
+public struct VerifiedCapability: Sendable, Hashable {
+    /// The token.
+    public let token: CapabilityToken
+    /// The request it was verified for.
+    public let request: CapabilityRequest
+    /// The clock reading at verification.
+    public let verifiedAt: Date
+}
+
+/// Verifies capability tokens for requests: the signature chain under the root key, then each caveat.
+///
+/// It fails closed: a caveat that is not one of Claw's ``CaveatPredicate``s fails, a third-party caveat
+/// without a discharge bound to this token fails, and errors name the first failing caveat.
+public struct CapabilityVerifier: Sendable {
+    enum Keys: Sendable {
+        case ring([KeyRing.KeyID: [UInt8]])
+        case raw([UInt8])
+    }
+
+    private let keys: Keys
+    private let clock: WallClock
+
+    /// Creates a verifier for tokens minted under a key ring (current or previous secrets).
+    /// - Parameters:
+    ///   - keyRing: The secrets.
+    ///   - clock: The time source for `expires` caveats.
+    public init(keyRing: KeyRing, clock: WallClock = .system) {
+        var byID = [KeyRing.KeyID: [UInt8]]()
+        for (id, key) in keyRing.keys(for: .capabilityRoot) { byID[id] = key.withUnsafeBytes { Array($0) } }
+        keys = .ring(byID)
+        self.clock = clock
+    }
+
+    /// Creates a verifier for tokens minted under an explicit root key.
+    /// - Parameters:
+    ///   - rootKey: The root key.
+    ///   - clock: The time source for `expires` caveats.
+    public init(rootKey: [UInt8], clock: WallClock = .system) {
+        keys = .raw(rootKey)
+        self.clock = clock
+    }
+
+    /// Verifies a token for a request.
+    /// - Parameters:
+    ///   - token: The token presented.
+    ///   - request: What it must authorize.
+    ///   - discharges: Discharge macaroons for its third-party caveats, bound to it.
+    /// - Returns: The proof that it does.
+    /// - Throws: ``ClawSecurityError/Code/tokenSignatureInvalid`` for a forged, altered or foreign token;
+    ///   ``ClawSecurityError/Code/caveatNotSatisfied`` naming the first failing caveat;
+    ///   ``ClawSecurityError/Code/dischargeMissing``.
+    public func verify(
+        _ token: CapabilityToken, for request: CapabilityRequest, discharges: [Macaroon] = []
+    ) throws(ClawSecurityError) -> VerifiedCapability {
+        let rootKey: [UInt8]
+        switch keys {
+        case .raw(let key):
+            rootKey = key
+        case .ring(let byID):
+            let identifier = token.macaroon.identifier
+            guard let colon = identifier.firstIndex(of: UInt8(ascii: ":")),
+                let key = byID[KeyRing.KeyID(String(decoding: identifier[..<colon], as: UTF8.self))]
+            else {
+                throw ClawSecurityError(.tokenSignatureInvalid, "the token was not minted under a key this verifier holds")
+            }
+            rootKey = key
+        }
+        let now = clock.now()
+        try token.macaroon.verify(rootKey: rootKey, discharges: discharges) { caveat in
+            guard let text = caveat.text else { return "it is not text" }
+            do {
+                return try CaveatPredicate(parsing: text).check(request, now: now)
+            } catch {
+                return "it is not a caveat Claw understands"
+            }
+        }
+        return VerifiedCapability(token: token, request: request, verifiedAt: now)
+    }
+}
