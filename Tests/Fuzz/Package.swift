@@ -1,0 +1,27 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// libFuzzer targets for ClawSecurity. Build and run them with `scripts/fuzz` from the repository root;
+// see README.md. Every executable supplies its own `main`, which hands control to libFuzzer through
+// `LLVMFuzzerRunDriver`, because SwiftPM's generated entry point would hide libFuzzer's `main`.
+
+let fuzzTargets = ["FuzzSecretBoxOpen", "FuzzBase32", "FuzzWebhookHeader", "FuzzBase64"]
+
+let package = Package(
+    name: "ClawFuzz",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "claw", path: "../.."),
+    ],
+    targets: [
+        .target(name: "CFuzzerDriver"),
+    ] + fuzzTargets.map { name in
+        .executableTarget(
+            name: name,
+            dependencies: [
+                "CFuzzerDriver",
+                .product(name: "ClawSecurity", package: "claw"),
+            ]
+        )
+    }
+)
