@@ -57,6 +57,7 @@ let package = Package(
                 "ClawStorage",
                 "ClawGateways",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: clawSwiftSettings
         ),

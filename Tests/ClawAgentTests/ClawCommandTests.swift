@@ -105,3 +105,95 @@ struct ClawCommandTests {
         #expect(try Base32.decode(secret).count == 20)
     }
 }
+
+/// `claw token`, `claw policy` and `claw audit` as a user runs them.
+@Suite("claw token, policy and audit commands")
+struct ClawAuthorizationCommandTests {
+    static let key = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+    @Test("mint, attenuate, inspect and verify a token")
+    func tokens() throws {
+        let minted = try ClawProcess.run(["token", "mint", "--permissions", "web_read,llm", "--depth", "2",
+                                          "--expires", "2030-01-01T00:00:00Z", "--key-hex", Self.key])
+        #expect(minted.status == 0)
+        let token = minted.stdout.trimmingCharacters(in: .newlines)
+        let attenuated = try ClawProcess.run(["token", "attenuate", token, "--caveat", "skill = web_search"])
+        #expect(attenuated.status == 0)
+        let child = attenuated.stdout.trimmingCharacters(in: .newlines)
+        let inspected = try ClawProcess.run(["token", "inspect", child])
+        let json = try JSONValue(parsing: inspected.stdout.trimmingCharacters(in: .newlines))
+        #expect(json["location"] == .string("claw"))
+        #expect(json["caveats"]?.arrayValue?.compactMap(\.stringValue) == [
+            "permissions = web_read,llm", "chain_depth <= 2", "expires < 2030-01-01T00:00:00Z", "skill = web_search",
+        ])
+        let base = ["token", "verify", child, "--key-hex", Self.key, "--at", "2029-06-01T00:00:00Z"]
+        #expect(try ClawProcess.run(base + ["--permission", "llm", "--skill", "web_search"]).status == 0)
+        let denied = try ClawProcess.run(base + ["--permission", "llm"])
+        #expect(denied.status == 1)
+        #expect(denied.stderr.contains("caveat 4"))
+        let expired = try ClawProcess.run(["token", "verify", child, "--key-hex", Self.key, "--at", "2030-01-01T00:00:00Z",
+                                           "--permission", "llm", "--skill", "web_search"])
+        #expect(expired.status == 1)
+        #expect(expired.stderr.contains("expired"))
+        let wrongKey = try ClawProcess.run(["token", "verify", token, "--permission", "llm", "--key-hex", String(Self.key.reversed())])
+        #expect(wrongKey.status == 1)
+        let garbage = try ClawProcess.run(["token", "verify", "garbage!", "--permission", "llm", "--key-hex", Self.key])
+        #expect(garbage.status == 1)
+        let badCaveat = try ClawProcess.run(["token", "attenuate", token, "--caveat", "admin = true"])
+        #expect(badCaveat.status == 2)
+        // From SECRET_KEY_BASE.
+        let env = ["SECRET_KEY_BASE": String(repeating: "s", count: 40)]
+        let fromEnv = try ClawProcess.run(["token", "mint", "--permissions", "llm"], environment: env)
+        let t = fromEnv.stdout.trimmingCharacters(in: .newlines)
+        #expect(try ClawProcess.run(["token", "verify", t, "--permission", "llm"], environment: env).status == 0)
+        #expect(try ClawProcess.run(["token", "verify", t, "--permission", "llm"]).status == 2)
+    }
+
+    @Test("policy check prints the decision as JSON; bad files and contexts exit 2 naming the problem")
+    func policy() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("claw-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("policies.json")
+        try """
+        [{"id": "no-shell-mcp", "type": "mcp_restriction", "priority": 10, "enabled": true, "config": {"tool_pattern": "shell*", "action": "deny"}}]
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let context = #"{"caller": "cursor", "caller_type": "mcp", "permission": "exec", "tool": "shell_run", "timestamp": "2026-11-26T12:00:00Z"}"#
+        let result = try ClawProcess.run(["policy", "check", "--policies", file.path, "--context", context])
+        #expect(result.status == 0)
+        let json = try JSONValue(parsing: result.stdout.trimmingCharacters(in: .newlines))
+        #expect(json["decision"] == .string("deny"))
+        #expect(json["rule"] == .string("no-shell-mcp"))
+        let badContext = try ClawProcess.run(["policy", "check", "--policies", file.path, "--context", "{}"])
+        #expect(badContext.status == 2)
+        #expect(badContext.stderr.contains("caller"))
+        try #"[{"id": "x", "type": "rate_limit", "priority": 1, "enabled": true, "config": {"max_calls": 1}}]"#
+            .write(to: file, atomically: true, encoding: .utf8)
+        let badFile = try ClawProcess.run(["policy", "check", "--policies", file.path, "--context", context])
+        #expect(badFile.status == 2)
+        #expect(badFile.stderr.contains("rule 'x', field 'config.window_seconds'"))
+    }
+
+    @Test("audit verify accepts an intact log and names the first bad entry of an edited one")
+    func audit() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("claw-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("audit.jsonl")
+        let secret = String(repeating: "a", count: 48)
+        let log = AuditLog(store: FileAuditStore(url: url), keyRing: try KeyRing(secretKeyBase: secret))
+        for i in 0..<3 {
+            try log.record(event: "policy.decision", outcome: "deny", reason: "reason \(i)", context: .object(["i": .int(Int64(i))]))
+        }
+        let ok = try ClawProcess.run(["audit", "verify", url.path], environment: ["SECRET_KEY_BASE": secret])
+        #expect(ok.status == 0)
+        #expect(ok.stdout.contains("3 entries"))
+        let text = try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: "reason 1", with: "reason X")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        let bad = try ClawProcess.run(["audit", "verify", url.path], environment: ["SECRET_KEY_BASE": secret])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("entry 2"))
+        let missing = try ClawProcess.run(["audit", "verify", url.path + ".nope"], environment: ["SECRET_KEY_BASE": secret])
+        #expect(missing.status == 2)
+    }
+}
