@@ -76,6 +76,7 @@ let package = Package(
             dependencies: [
                 "ClawSecurity",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: clawSwiftSettings
         ),

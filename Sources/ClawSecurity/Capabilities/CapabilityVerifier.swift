@@ -25,12 +25,18 @@ public struct CapabilityVerifier: Sendable {
 
     private let keys: Keys
     private let clock: WallClock
+    private let expectedLocation: String?
 
     /// Creates a verifier for tokens minted under a key ring (current or previous secrets).
+    ///
+    /// A macaroon's location is not covered by its signature, so the verifier insists on the location Claw
+    /// mints with: a token whose location was changed is refused rather than trusted.
     /// - Parameters:
     ///   - keyRing: The secrets.
     ///   - clock: The time source for `expires` caveats.
-    public init(keyRing: KeyRing, clock: WallClock = .system) {
+    ///   - expectedLocation: The location tokens must carry; `nil` accepts any.
+    public init(keyRing: KeyRing, clock: WallClock = .system, expectedLocation: String? = CapabilityToken.defaultLocation) {
+        self.expectedLocation = expectedLocation
         var byID = [KeyRing.KeyID: [UInt8]]()
         for (id, key) in keyRing.keys(for: .capabilityRoot) { byID[id] = key.withUnsafeBytes { Array($0) } }
         keys = .ring(byID)
@@ -41,7 +47,9 @@ public struct CapabilityVerifier: Sendable {
     /// - Parameters:
     ///   - rootKey: The root key.
     ///   - clock: The time source for `expires` caveats.
-    public init(rootKey: [UInt8], clock: WallClock = .system) {
+    ///   - expectedLocation: The location tokens must carry; `nil` accepts any.
+    public init(rootKey: [UInt8], clock: WallClock = .system, expectedLocation: String? = CapabilityToken.defaultLocation) {
+        self.expectedLocation = expectedLocation
         keys = .raw(rootKey)
         self.clock = clock
     }
@@ -58,6 +66,9 @@ public struct CapabilityVerifier: Sendable {
     public func verify(
         _ token: CapabilityToken, for request: CapabilityRequest, discharges: [Macaroon] = []
     ) throws(ClawSecurityError) -> VerifiedCapability {
+        if let expectedLocation, token.macaroon.location != expectedLocation {
+            throw ClawSecurityError(.tokenSignatureInvalid, "the token's location is not this verifier's")
+        }
         let rootKey: [UInt8]
         switch keys {
         case .raw(let key):

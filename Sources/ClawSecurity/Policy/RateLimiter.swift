@@ -3,10 +3,10 @@ import Synchronization
 
 /// Exact sliding-window counters for `rate_limit` rules, safe under concurrent callers.
 ///
-/// A key (rule, caller, permission) holds the times of the calls it admitted within the window, at most
-/// `maxCalls` of them: a call is admitted only while fewer than `maxCalls` admitted calls lie in
-/// `(now - window, now]`, and the check and the record happen under one lock, so no schedule of concurrent
-/// callers ever gets more than `maxCalls` into any window. Memory is bounded by ``maximumKeys``; when full
+/// A key (rule, caller, permission) holds the times of the calls it admitted recently (at most `2 × maxCalls`):
+/// a call is admitted only while fewer than `maxCalls` admitted calls lie in any window that would contain it,
+/// and the check and the record happen under one lock, so no schedule of concurrent callers ever gets more
+/// than `maxCalls` into any window `(t - window, t]`. Memory is bounded by ``maximumKeys``; when full
 /// of live keys, new keys are refused (fail closed).
 public final class RateLimiter: Sendable {
     /// One counter, for persisting and restoring.
@@ -54,7 +54,13 @@ public final class RateLimiter: Sendable {
     /// The outcome of ``acquire(rule:caller:permission:maxCalls:window:now:)``.
     enum Outcome { case admitted, limited, full }
 
-    /// Admits and records a call if the window has room.
+    /// Admits and records a call if every window that contains it has room.
+    ///
+    /// Calls may arrive slightly out of order (concurrent callers read the clock before the lock). A call at
+    /// `t` lies in windows `(e - w, e]` with `t <= e < t + w`, all inside `(t - w, t + w)`: it is admitted only
+    /// while fewer than `maxCalls` admitted calls lie there. In order, that is exactly the sliding window.
+    /// Times up to `2w` behind the newest call are kept; a call more than `w` behind it is refused, since the
+    /// calls it would have to be counted against may have been forgotten (fail closed).
     func acquire(rule: String, caller: String, permission: String, maxCalls: Int, window: TimeInterval, now: Date) -> Outcome {
         let key = Key(rule: rule, caller: caller, permission: permission)
         return table.withLock { table in
@@ -64,21 +70,36 @@ public final class RateLimiter: Sendable {
             }
             var entry = table[key] ?? Entry(window: window, admitted: [])
             entry.window = window
-            let horizon = now.addingTimeInterval(-window)
-            if let firstLive = entry.admitted.firstIndex(where: { $0 > horizon }) {
-                entry.admitted.removeFirst(firstLive)
-            } else {
-                entry.admitted.removeAll(keepingCapacity: true)
+            if let newest = entry.admitted.last {
+                let keepAfter = max(newest, now).addingTimeInterval(-2 * window)
+                let dropped = entry.admitted.prefix { $0 <= keepAfter }.count
+                if dropped > 0 { entry.admitted.removeFirst(dropped) }
+                if now <= newest.addingTimeInterval(-window) {
+                    table[key] = entry
+                    return .limited
+                }
             }
-            guard entry.admitted.count < maxCalls else {
+            guard Self.count(entry.admitted, around: now, window: window) < maxCalls else {
                 table[key] = entry
                 return .limited
             }
-            // Keep times ascending even if the clock stepped back.
-            entry.admitted.append(max(now, entry.admitted.last ?? now))
+            let position = entry.admitted.firstIndex { $0 > now } ?? entry.admitted.endIndex
+            entry.admitted.insert(now, at: position)
             table[key] = entry
             return .admitted
         }
+    }
+
+    /// Admitted calls in `(t - w, t + w)`.
+    static func count(_ admitted: [Date], around t: Date, window: TimeInterval) -> Int {
+        let low = t.addingTimeInterval(-window)
+        let high = t.addingTimeInterval(window)
+        var n = 0
+        for time in admitted.reversed() {
+            if time <= low { break }
+            if time < high { n += 1 }
+        }
+        return n
     }
 
     /// Takes back a call admitted by ``acquire(rule:caller:permission:maxCalls:window:now:)`` that was then
@@ -86,18 +107,17 @@ public final class RateLimiter: Sendable {
     func release(rule: String, caller: String, permission: String, at time: Date) {
         let key = Key(rule: rule, caller: caller, permission: permission)
         table.withLock { table in
-            guard var entry = table[key], let index = entry.admitted.lastIndex(where: { $0 >= time }) else { return }
+            guard var entry = table[key], let index = entry.admitted.lastIndex(of: time) else { return }
             entry.admitted.remove(at: index)
             table[key] = entry
         }
     }
 
-    /// Returns how many calls a key has admitted in the window ending at `now`.
+    /// Returns how many admitted calls a new call at `now` would be counted against.
     public func count(rule: String, caller: String, permission: String, now: Date) -> Int {
         table.withLock { table in
             guard let entry = table[Key(rule: rule, caller: caller, permission: permission)] else { return 0 }
-            let horizon = now.addingTimeInterval(-entry.window)
-            return entry.admitted.filter { $0 > horizon }.count
+            return Self.count(entry.admitted, around: now, window: entry.window)
         }
     }
 
@@ -127,7 +147,7 @@ public final class RateLimiter: Sendable {
     private static func purge(_ table: inout [Key: Entry], now: Date) {
         table = table.filter { _, entry in
             guard let last = entry.admitted.last else { return false }
-            return last > now.addingTimeInterval(-entry.window)
+            return last > now.addingTimeInterval(-2 * entry.window)
         }
     }
 }
