@@ -5,7 +5,10 @@ import PackageDescription
 // see README.md. Every executable supplies its own `main`, which hands control to libFuzzer through
 // `LLVMFuzzerRunDriver`, because SwiftPM's generated entry point would hide libFuzzer's `main`.
 
-let fuzzTargets = ["FuzzSecretBoxOpen", "FuzzBase32", "FuzzWebhookHeader", "FuzzBase64"]
+let fuzzTargets = [
+    "FuzzSecretBoxOpen", "FuzzBase32", "FuzzWebhookHeader", "FuzzBase64", "FuzzMacaroonDecode", "FuzzCaveat",
+    "FuzzPolicyLoader",
+]
 
 let package = Package(
     name: "ClawFuzz",
