@@ -239,3 +239,23 @@ struct KeyRingTests {
         }
     }
 }
+
+@Suite("SecureRandom")
+struct SecureRandomTests {
+    @Test("Pooled nonces never repeat, across refills and concurrent takers")
+    func distinct() async {
+        let batches = await withTaskGroup(of: [[UInt8]].self) { group in
+            for _ in 0..<4 { group.addTask { (0..<2000).map { _ in SecureRandom.bytes(12) } } }
+            return await group.reduce(into: [[UInt8]]()) { $0 += $1 }
+        }
+        #expect(Set(batches).count == batches.count)
+        #expect(batches.allSatisfy { $0.count == 12 })
+        #expect(SecureRandom.Pool.shared != nil, "Linux supports MADV_WIPEONFORK since 4.14")
+    }
+
+    @Test("Large requests bypass the pool and still differ")
+    func large() {
+        #expect(SecureRandom.bytes(4096) != SecureRandom.bytes(4096))
+        #expect(SecureRandom.bytes(0).isEmpty)
+    }
+}

@@ -65,20 +65,36 @@ struct WycheproofTests {
         #expect(invalid > 0)
     }
 
-    @Test("Every HKDF-SHA256 case gives the expected result")
-    func hkdf() throws {
+    @Test("Every HKDF-SHA256 case gives the expected result", arguments: AESGCM256.Backend.allCases)
+    func hkdf(backend: AESGCM256.Backend) throws {
         let file = try Fixtures.json("vectors/wycheproof/hkdf_sha256_test.json", as: WycheproofFile<HKDFCase>.self)
         var count = 0
         for group in file.testGroups {
             for test in group.tests {
                 let okm = HKDFSHA256.derive(
                     ikm: SymmetricKey(data: bytes(hex: test.ikm)), salt: bytes(hex: test.salt),
-                    info: bytes(hex: test.info), count: test.size)
+                    info: bytes(hex: test.info), count: test.size, backend: backend)
                 if test.result == "valid" {
                     #expect(okm == bytes(hex: test.okm), "tcId \(test.tcId)")
                 } else {
                     #expect(okm == nil, "tcId \(test.tcId) must be rejected")
                 }
+                count += 1
+            }
+        }
+        #expect(count == file.numberOfTests)
+    }
+
+    @Test("Every HMAC-SHA256 case gives the expected tag from the HMAC primitive", arguments: AESGCM256.Backend.allCases)
+    func hmacPrimitive(backend: AESGCM256.Backend) throws {
+        let file = try Fixtures.json("vectors/wycheproof/hmac_sha256_test.json", as: WycheproofFile<MACCase>.self)
+        var count = 0
+        for group in file.testGroups {
+            let tagBytes = (group.tagSize ?? 256) / 8
+            for test in group.tests {
+                let mac = HMACSHA256.authenticate(key: bytes(hex: test.key), message: bytes(hex: test.msg), backend: backend)
+                let matches = ConstantTime.equalFixedSize(Array(mac.prefix(tagBytes)), bytes(hex: test.tag))
+                #expect(matches == (test.result == "valid"), "tcId \(test.tcId)")
                 count += 1
             }
         }

@@ -44,7 +44,7 @@ public struct AuditEntry: Sendable, Hashable {
     static func computeMAC(key: SymmetricKey, previousMAC: [UInt8], body: JSONValue) -> [UInt8] {
         var bytes = previousMAC
         body.write(into: &bytes)
-        return Array(HMAC<SHA256>.authenticationCode(for: bytes, using: key))
+        return key.withUnsafeBytes { HMACSHA256.authenticate(key: Array($0), message: bytes) }
     }
 
     /// Millisecond precision, so that a timestamp survives a round trip through text exactly.
@@ -135,7 +135,7 @@ public struct AuditCheckpoint: Sendable, Hashable {
         var bytes = Array(label.utf8)
         withUnsafeBytes(of: sequence.bigEndian) { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: entryMAC)
-        return Array(HMAC<SHA256>.authenticationCode(for: bytes, using: key))
+        return key.withUnsafeBytes { HMACSHA256.authenticate(key: Array($0), message: bytes) }
     }
 
     /// One JSON line.

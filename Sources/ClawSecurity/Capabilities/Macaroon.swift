@@ -196,14 +196,14 @@ public struct Macaroon: Sendable, Hashable {
 
     // MARK: Primitives
 
-    static let keyGeneratorKey = SymmetricKey(data: Array("macaroons-key-generator".utf8))
+    static let keyGeneratorKey = Array("macaroons-key-generator".utf8)
 
     static func deriveKey(_ key: some DataProtocol) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: key, using: keyGeneratorKey))
+        HMACSHA256.authenticate(key: keyGeneratorKey, message: Array(key))
     }
 
     static func hmac(_ key: [UInt8], _ message: [UInt8]) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key)))
+        HMACSHA256.authenticate(key: key, message: message)
     }
 
     static let zeroKey = [UInt8](repeating: 0, count: 32)

@@ -2,22 +2,36 @@
 ///
 /// Decoding is strict: a character outside the alphabet, white space, wrong padding or non-zero
 /// trailing bits make it fail, so every stored value has exactly one accepted spelling.
+///
+/// The loops work on raw buffers, three bytes (four characters) at a time, with a 4,096-entry table that
+/// turns 12 bits into two characters at once.
 public enum Base64 {
     /// Which RFC 4648 alphabet and padding rule a value uses.
     public struct Alphabet: Sendable, Hashable {
-        let table: [UInt8]
+        let isURLSafe: Bool
         let padded: Bool
 
         /// The standard alphabet (`+`, `/`) with `=` padding, as AlexClaw and Python's `b64encode` write it.
-        public static let standard = Alphabet(
-            table: Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8), padded: true)
+        public static let standard = Alphabet(isURLSafe: false, padded: true)
         /// The URL-safe alphabet (`-`, `_`) without padding.
-        public static let urlSafe = Alphabet(
-            table: Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8), padded: false)
+        public static let urlSafe = Alphabet(isURLSafe: true, padded: false)
+
+        var characters: [UInt8] { isURLSafe ? Base64.urlSafeCharacters : Base64.standardCharacters }
+        var pairs: [UInt16] { isURLSafe ? Base64.urlSafePairs : Base64.standardPairs }
+        var decodeTable: [UInt8] { isURLSafe ? Base64.urlSafeDecode : Base64.standardDecode }
     }
 
-    private static let standardDecode: [UInt8] = decodeTable(Alphabet.standard.table)
-    private static let urlSafeDecode: [UInt8] = decodeTable(Alphabet.urlSafe.table)
+    static let standardCharacters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    static let urlSafeCharacters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+    static let standardPairs = pairTable(standardCharacters)
+    static let urlSafePairs = pairTable(urlSafeCharacters)
+    static let standardDecode = decodeTable(standardCharacters)
+    static let urlSafeDecode = decodeTable(urlSafeCharacters)
+
+    /// For each 12-bit value, its two characters as a little-endian `UInt16`.
+    private static func pairTable(_ characters: [UInt8]) -> [UInt16] {
+        (0..<4096).map { v in UInt16(characters[v >> 6]) | UInt16(characters[v & 0x3F]) << 8 }
+    }
 
     private static func decodeTable(_ table: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0xFF, count: 256)
@@ -36,48 +50,62 @@ public enum Base64 {
     ///   - alphabet: The alphabet and padding rule.
     /// - Returns: The encoded text.
     public static func encode(_ bytes: some Collection<UInt8>, alphabet: Alphabet = .standard) -> String {
-        let n = encodedCount(bytes.count, alphabet: alphabet)
-        return String(unsafeUninitializedCapacity: n) { out in
+        if let text = bytes.withContiguousStorageIfAvailable({ encode(UnsafeRawBufferPointer($0), alphabet: alphabet) }) {
+            return text
+        }
+        return Array(bytes).withUnsafeBytes { encode($0, alphabet: alphabet) }
+    }
+
+    /// Encodes a raw buffer into a string.
+    static func encode(_ bytes: UnsafeRawBufferPointer, alphabet: Alphabet) -> String {
+        String(unsafeUninitializedCapacity: encodedCount(bytes.count, alphabet: alphabet)) { out in
             encode(bytes, alphabet: alphabet, into: UnsafeMutableRawBufferPointer(out))
         }
     }
 
-    /// Encodes bytes into a buffer that holds at least `encodedCount` bytes and returns how many it wrote.
+    /// Encodes into a buffer that holds at least `encodedCount` bytes and returns how many it wrote.
     @discardableResult
     static func encode(
-        _ bytes: some Collection<UInt8>, alphabet: Alphabet, into out: UnsafeMutableRawBufferPointer
+        _ input: UnsafeRawBufferPointer, alphabet: Alphabet, into out: UnsafeMutableRawBufferPointer
     ) -> Int {
-        alphabet.table.withUnsafeBufferPointer { t in
-            var o = 0
-            var it = bytes.makeIterator()
-            while let b0 = it.next() {
-                let b1 = it.next()
-                let b2 = b1 == nil ? nil : it.next()
-                out[o] = t[Int(b0 >> 2)]
-                out[o + 1] = t[Int((b0 & 0x03) << 4 | (b1 ?? 0) >> 4)]
-                o += 2
-                if let b1 {
-                    out[o] = t[Int((b1 & 0x0F) << 2 | (b2 ?? 0) >> 6)]
+        let n = input.count
+        guard n > 0 else { return 0 }
+        let src = input.baseAddress!
+        let dst = out.baseAddress!
+        let full = n / 3 * 3
+        var i = 0
+        var o = 0
+        alphabet.pairs.withUnsafeBufferPointer { pairs in
+            while i < full {
+                let v = UInt32(src.load(fromByteOffset: i, as: UInt8.self)) << 16
+                    | UInt32(src.load(fromByteOffset: i + 1, as: UInt8.self)) << 8
+                    | UInt32(src.load(fromByteOffset: i + 2, as: UInt8.self))
+                dst.storeBytes(of: pairs[Int(v >> 12)].littleEndian, toByteOffset: o, as: UInt16.self)
+                dst.storeBytes(of: pairs[Int(v & 0xFFF)].littleEndian, toByteOffset: o + 2, as: UInt16.self)
+                i += 3
+                o += 4
+            }
+        }
+        let rest = n - full
+        guard rest > 0 else { return o }
+        alphabet.characters.withUnsafeBufferPointer { t in
+            let b0 = src.load(fromByteOffset: full, as: UInt8.self)
+            let b1: UInt8 = rest == 2 ? src.load(fromByteOffset: full + 1, as: UInt8.self) : 0
+            dst.storeBytes(of: t[Int(b0 >> 2)], toByteOffset: o, as: UInt8.self)
+            dst.storeBytes(of: t[Int((b0 & 0x03) << 4 | b1 >> 4)], toByteOffset: o + 1, as: UInt8.self)
+            o += 2
+            if rest == 2 {
+                dst.storeBytes(of: t[Int((b1 & 0x0F) << 2)], toByteOffset: o, as: UInt8.self)
+                o += 1
+            }
+            if alphabet.padded {
+                for _ in 0..<(3 - rest) {
+                    dst.storeBytes(of: UInt8(ascii: "="), toByteOffset: o, as: UInt8.self)
                     o += 1
-                } else if alphabet.padded {
-                    out[o] = UInt8(ascii: "=")
-                    out[o + 1] = UInt8(ascii: "=")
-                    o += 2
-                    break
-                }
-                if let b2 {
-                    out[o] = t[Int(b2 & 0x3F)]
-                    o += 1
-                } else {
-                    if alphabet.padded {
-                        out[o] = UInt8(ascii: "=")
-                        o += 1
-                    }
-                    break
                 }
             }
-            return o
         }
+        return o
     }
 
     /// Decodes text strictly, or returns `nil` when it is not a canonical encoding.
@@ -120,24 +148,43 @@ public enum Base64 {
         }
         // Without padding, or once padding is removed, a final group of 1 character is impossible.
         guard body % 4 != 1 else { return nil }
-        let table = alphabet.padded ? standardDecode : urlSafeDecode
-        return table.withUnsafeBufferPointer { t -> Int? in
+        guard body > 0 else { return 0 }
+        let src = input.baseAddress!
+        let dst = out.baseAddress!
+        return alphabet.decodeTable.withUnsafeBufferPointer { t -> Int? in
+            var i = 0
             var o = 0
-            var acc: UInt32 = 0
-            var bits: UInt32 = 0
-            for i in 0..<body {
-                let v = t[Int(input[i])]
-                guard v != 0xFF else { return nil }
-                acc = (acc << 6) | UInt32(v)
-                bits += 6
-                if bits >= 8 {
-                    bits -= 8
-                    out[o] = UInt8(truncatingIfNeeded: acc >> bits)
+            let full = body / 4 * 4
+            while i < full {
+                let a = t[Int(src.load(fromByteOffset: i, as: UInt8.self))]
+                let b = t[Int(src.load(fromByteOffset: i + 1, as: UInt8.self))]
+                let c = t[Int(src.load(fromByteOffset: i + 2, as: UInt8.self))]
+                let d = t[Int(src.load(fromByteOffset: i + 3, as: UInt8.self))]
+                guard (a | b | c | d) & 0x80 == 0 else { return nil }
+                let v = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                dst.storeBytes(of: UInt8(truncatingIfNeeded: v >> 16), toByteOffset: o, as: UInt8.self)
+                dst.storeBytes(of: UInt8(truncatingIfNeeded: v >> 8), toByteOffset: o + 1, as: UInt8.self)
+                dst.storeBytes(of: UInt8(truncatingIfNeeded: v), toByteOffset: o + 2, as: UInt8.self)
+                i += 4
+                o += 3
+            }
+            let rest = body - full
+            if rest >= 2 {
+                let a = t[Int(src.load(fromByteOffset: i, as: UInt8.self))]
+                let b = t[Int(src.load(fromByteOffset: i + 1, as: UInt8.self))]
+                let c = rest == 3 ? t[Int(src.load(fromByteOffset: i + 2, as: UInt8.self))] : 0
+                guard (a | b | c) & 0x80 == 0 else { return nil }
+                dst.storeBytes(of: a << 2 | b >> 4, toByteOffset: o, as: UInt8.self)
+                o += 1
+                if rest == 3 {
+                    dst.storeBytes(of: b << 4 | c >> 2, toByteOffset: o, as: UInt8.self)
                     o += 1
+                    // Non-canonical trailing bits would give two spellings to one value.
+                    guard c & 0x03 == 0 else { return nil }
+                } else {
+                    guard b & 0x0F == 0 else { return nil }
                 }
             }
-            // Non-canonical trailing bits would give two spellings to one value.
-            guard acc & ((1 << bits) - 1) == 0 else { return nil }
             return o
         }
     }

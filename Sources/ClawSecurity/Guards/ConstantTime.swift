@@ -4,7 +4,7 @@ import Foundation
 /// Comparisons whose running time reveals neither the contents nor the length of what they compare.
 public enum ConstantTime {
     /// A key drawn once per process; comparing MACs under it hides what is compared from timing.
-    private static let comparisonKey = SymmetricKey(size: .bits256)
+    private static let comparisonKey = SecureRandom.bytes(32)
 
     /// Returns whether two byte sequences are equal, without leaking where they differ or how long they are.
     ///
@@ -16,9 +16,28 @@ public enum ConstantTime {
     ///   - rhs: The other, such as the expected token.
     /// - Returns: `true` when both are the same bytes.
     public static func equals(_ lhs: some DataProtocol, _ rhs: some DataProtocol) -> Bool {
-        let a = HMAC<SHA256>.authenticationCode(for: lhs, using: comparisonKey)
-        let b = HMAC<SHA256>.authenticationCode(for: rhs, using: comparisonKey)
-        return a.withUnsafeBytes { x in b.withUnsafeBytes { y in equalFixedSize(x, y) } }
+        withContiguous(lhs) { a in withContiguous(rhs) { b in equals(a, b) } }
+    }
+
+    /// Returns whether two buffers hold the same bytes, without leaking where they differ or how long they are.
+    /// - Parameters:
+    ///   - lhs: One buffer.
+    ///   - rhs: The other.
+    /// - Returns: `true` when both are the same bytes.
+    public static func equals(_ lhs: UnsafeRawBufferPointer, _ rhs: UnsafeRawBufferPointer) -> Bool {
+        withUnsafeTemporaryAllocation(byteCount: 64, alignment: 16) { macs in
+            comparisonKey.withUnsafeBytes { key in
+                HMACSHA256.authenticate(key: key, message: lhs, into: UnsafeMutableRawBufferPointer(rebasing: macs[0..<32]))
+                HMACSHA256.authenticate(key: key, message: rhs, into: UnsafeMutableRawBufferPointer(rebasing: macs[32..<64]))
+            }
+            return equalFixedSize(
+                UnsafeRawBufferPointer(rebasing: macs[0..<32]), UnsafeRawBufferPointer(rebasing: macs[32..<64]))
+        }
+    }
+
+    private static func withContiguous<R>(_ data: some DataProtocol, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        if let result = data.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) { return result }
+        return Array(data).withUnsafeBytes(body)
     }
 
     /// Returns whether two strings have the same UTF-8 bytes, in time independent of their contents.
@@ -27,7 +46,9 @@ public enum ConstantTime {
     ///   - rhs: The other.
     /// - Returns: `true` when both are the same bytes.
     public static func equals(_ lhs: String, _ rhs: String) -> Bool {
-        equals(Array(lhs.utf8), Array(rhs.utf8))
+        var lhs = lhs
+        var rhs = rhs
+        return lhs.withUTF8 { a in rhs.withUTF8 { b in equals(UnsafeRawBufferPointer(a), UnsafeRawBufferPointer(b)) } }
     }
 
     /// Compares two buffers of the same public length (MACs, digests) by accumulating XORs, with no early exit.

@@ -189,25 +189,3 @@ package final class AESGCM256: @unchecked Sendable {
     }
     #endif
 }
-
-/// Fills buffers with cryptographically secure random bytes.
-enum SecureRandom {
-    /// Fills `buffer` from the platform's CSPRNG (BoringSSL's where available).
-    static func fill(_ buffer: UnsafeMutableRawBufferPointer) {
-        guard let base = buffer.baseAddress, buffer.count > 0 else { return }
-        #if canImport(CCryptoBoringSSL)
-        precondition(CCryptoBoringSSL_RAND_bytes(base.assumingMemoryBound(to: UInt8.self), buffer.count) == 1)
-        #else
-        var generator = SystemRandomNumberGenerator()
-        for i in 0..<buffer.count { buffer[i] = generator.next() }
-        #endif
-    }
-
-    /// Returns `count` random bytes.
-    static func bytes(_ count: Int) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: count) { out, n in
-            fill(UnsafeMutableRawBufferPointer(out))
-            n = count
-        }
-    }
-}
