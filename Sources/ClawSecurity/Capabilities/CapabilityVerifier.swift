@@ -84,9 +84,8 @@ public struct CapabilityVerifier: Sendable {
         }
         let now = clock.now()
         try token.macaroon.verify(rootKey: rootKey, discharges: discharges) { caveat in
-            guard let text = caveat.text else { return "it is not text" }
             do {
-                return try CaveatPredicate(parsing: text).check(request, now: now)
+                return try CaveatPredicate(utf8: caveat.identifier).check(request, now: now)
             } catch {
                 return "it is not a caveat Claw understands"
             }

@@ -45,33 +45,46 @@ public struct CaveatPredicate: Sendable, Hashable, CustomStringConvertible {
     /// - Parameter text: Such as `permissions = web_read,llm`; spaces around the operator are optional.
     /// - Throws: ``ClawSecurityError/Code/invalidCaveat`` for anything that is not one of the five forms.
     public init(parsing text: some StringProtocol) throws(ClawSecurityError) {
-        let bytes = Array(text.utf8)
-        guard let (key, op, value) = Self.split(bytes) else {
-            throw Self.invalid("is not 'name operator value'")
-        }
-        switch (key, op) {
-        case ("permissions", "="):
-            let names = value.split(separator: ",", omittingEmptySubsequences: false).map {
-                String($0).trimmingCharacters(in: .whitespaces)
+        try self.init(utf8: Array(text.utf8))
+    }
+
+    /// Parses a caveat's UTF-8 bytes, as a macaroon carries them.
+    /// - Throws: ``ClawSecurityError/Code/invalidCaveat``.
+    public init(utf8 bytes: [UInt8]) throws(ClawSecurityError) {
+        guard bytes.count <= 4096 else { throw Self.invalid("is too long") }
+        kind = try bytes.withUnsafeBufferPointer { b throws(ClawSecurityError) -> Kind in
+            guard let (key, op, value) = Self.split(b) else { throw Self.invalid("is not 'name operator value'") }
+            switch op {
+            case .equal where Self.equals(key, "permissions"):
+                var names = [String]()
+                var start = value.startIndex
+                for i in value.startIndex...value.endIndex where i == value.endIndex || value[i] == UInt8(ascii: ",") {
+                    let name = Self.trimmed(UnsafeBufferPointer(rebasing: value[start..<i]))
+                    guard Self.isName(name) else { throw Self.invalid("lists an invalid permission name") }
+                    names.append(String(decoding: name, as: UTF8.self))
+                    start = i + 1
+                }
+                return .permissions(names)
+            case .lessOrEqual where Self.equals(key, "chain_depth"):
+                guard !value.isEmpty, value.count <= 4, value.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+                    value.count == 1 || value.first != UInt8(ascii: "0")
+                else { throw Self.invalid("needs a depth from 0 to \(Self.maximumDepthValue)") }
+                let depth = value.reduce(0) { $0 * 10 + Int($1 - 48) }
+                guard depth <= Self.maximumDepthValue else { throw Self.invalid("needs a depth from 0 to \(Self.maximumDepthValue)") }
+                return .chainDepth(depth)
+            case .less where Self.equals(key, "expires"):
+                let text = String(decoding: value, as: UTF8.self)
+                guard let date = RFC3339.parse(text) else { throw Self.invalid("needs an RFC 3339 time") }
+                return .expires(date, text)
+            case .equal where Self.equals(key, "workflow_run"):
+                guard Self.isName(value) else { throw Self.invalid("needs a run id") }
+                return .workflowRun(String(decoding: value, as: UTF8.self))
+            case .equal where Self.equals(key, "skill"):
+                guard Self.isName(value) else { throw Self.invalid("needs a skill name") }
+                return .skill(String(decoding: value, as: UTF8.self))
+            default:
+                throw Self.invalid("is not a caveat Claw understands")
             }
-            guard !names.isEmpty, names.allSatisfy(Self.isName) else { throw Self.invalid("lists an invalid permission name") }
-            kind = .permissions(names)
-        case ("chain_depth", "<="):
-            guard let depth = Int(value), depth >= 0, depth <= Self.maximumDepthValue, String(depth) == value else {
-                throw Self.invalid("needs a depth from 0 to \(Self.maximumDepthValue)")
-            }
-            kind = .chainDepth(depth)
-        case ("expires", "<"):
-            guard let date = RFC3339.parse(value) else { throw Self.invalid("needs an RFC 3339 time") }
-            kind = .expires(date, value)
-        case ("workflow_run", "="):
-            guard Self.isName(value) else { throw Self.invalid("needs a run id") }
-            kind = .workflowRun(value)
-        case ("skill", "="):
-            guard Self.isName(value) else { throw Self.invalid("needs a skill name") }
-            kind = .skill(value)
-        default:
-            throw Self.invalid("is not a caveat Claw understands")
         }
     }
 
@@ -81,26 +94,53 @@ public struct CaveatPredicate: Sendable, Hashable, CustomStringConvertible {
         ClawSecurityError(.invalidCaveat, "the caveat \(what)")
     }
 
-    /// Splits `key op value` on the first operator (`<=`, `<`, `=`).
-    static func split(_ b: [UInt8]) -> (String, String, String)? {
-        guard b.count <= 4096, let opStart = b.firstIndex(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "=") })
-        else { return nil }
+    enum Operator { case equal, less, lessOrEqual }
+
+    /// Splits `key op value` on the first operator (`<=`, `<`, `=`), trimming spaces around each part.
+    static func split(_ b: UnsafeBufferPointer<UInt8>) -> (UnsafeBufferPointer<UInt8>, Operator, UnsafeBufferPointer<UInt8>)? {
+        guard let opStart = b.firstIndex(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "=") }) else { return nil }
         var opEnd = opStart + 1
-        if b[opStart] == UInt8(ascii: "<"), opEnd < b.count, b[opEnd] == UInt8(ascii: "=") { opEnd += 1 }
-        let key = String(decoding: b[..<opStart], as: UTF8.self).trimmingCharacters(in: .whitespaces)
-        let op = String(decoding: b[opStart..<opEnd], as: UTF8.self)
-        let value = String(decoding: b[opEnd...], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        let op: Operator
+        if b[opStart] == UInt8(ascii: "<") {
+            if opEnd < b.count, b[opEnd] == UInt8(ascii: "=") {
+                opEnd += 1
+                op = .lessOrEqual
+            } else {
+                op = .less
+            }
+        } else {
+            op = .equal
+        }
+        let key = trimmed(UnsafeBufferPointer(rebasing: b[..<opStart]))
+        let value = trimmed(UnsafeBufferPointer(rebasing: b[opEnd...]))
         guard !key.isEmpty, !value.isEmpty else { return nil }
         return (key, op, value)
     }
 
+    static func trimmed(_ b: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        var start = b.startIndex
+        var end = b.endIndex
+        while start < end, b[start] == UInt8(ascii: " ") { start += 1 }
+        while end > start, b[end - 1] == UInt8(ascii: " ") { end -= 1 }
+        return UnsafeBufferPointer(rebasing: b[start..<end])
+    }
+
+    static func equals(_ b: UnsafeBufferPointer<UInt8>, _ word: StaticString) -> Bool {
+        b.count == word.utf8CodeUnitCount && memcmp(b.baseAddress!, word.utf8Start, b.count) == 0
+    }
+
     /// Names: 1 to 128 characters of letters, digits and `_ - . :`.
-    static func isName(_ s: String) -> Bool {
-        !s.isEmpty && s.utf8.count <= 128
-            && s.utf8.allSatisfy { c in
+    static func isName(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        !s.isEmpty && s.count <= 128
+            && s.allSatisfy { c in
                 (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c == 95 || c == 45 || c == 46
                     || c == 58
             }
+    }
+
+    static func isName(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { isName($0) }
     }
 
     /// The canonical text written into tokens.
