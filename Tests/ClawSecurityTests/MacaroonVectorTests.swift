@@ -143,3 +143,51 @@ struct MacaroonVectorTests {
         }
     }
 }
+
+/// Writes tokens minted here for `scripts/interop/check_macaroons.py`, which verifies them with pymacaroons.
+/// Runs its assertions always; writes the file when CLAW_INTEROP_DIR is set (scripts/test sets it).
+@Suite("Macaroon interop file")
+struct MacaroonInteropWriter {
+    @Test("Tokens minted by Claw, with first- and third-party caveats, are written for pymacaroons")
+    func write() throws {
+        let rootKey = "claw interop root key"
+        let thirdPartyKey = "claw interop third-party key"
+        var cases: [JSONValue] = []
+        let verifier = CapabilityVerifier(rootKey: Array(rootKey.utf8), clock: .fixed(Date(timeIntervalSince1970: 1_800_000_000)))
+        for (index, caveats) in [
+            [CaveatPredicate.permissions(["web_read"])],
+            [.permissions(["web_read", "llm"]), .maximumChainDepth(2), .skill("summarize")],
+            [.permissions(["llm"]), .expires(Date(timeIntervalSince1970: 4_000_000_000)), .workflowRun("run-7")],
+        ].enumerated() {
+            let token = CapabilityToken.mint(rootKey: Array(rootKey.utf8), identifier: "interop-\(index)", caveats: caveats)
+            let request = CapabilityRequest(permission: caveats.first!.description.hasSuffix("llm") ? "llm" : "web_read",
+                                            skill: "summarize", chainDepth: 1, workflowRun: "run-7")
+            _ = try verifier.verify(token, for: request)
+            cases.append(.object([
+                "token_v2": .string(token.serialized(.v2)), "token_v1": .string(token.serialized(.v1)),
+                "token_json": .string(token.serialized(.v2JSON)),
+                "caveats": .array(caveats.map { .string($0.description) }),
+            ]))
+        }
+        let root = try Macaroon(rootKey: Array(rootKey.utf8), identifier: Array("interop-tp".utf8), location: "claw")
+            .addingFirstPartyCaveat(Array("permissions = web_read".utf8))
+            .addingThirdPartyCaveat(key: Array(thirdPartyKey.utf8), identifier: Array("auth-42".utf8), location: "https://auth.example")
+        let discharge = Macaroon.discharge(key: Array(thirdPartyKey.utf8), identifier: Array("auth-42".utf8), location: "https://auth.example")
+            .addingFirstPartyCaveat(Array("user = alice".utf8))
+        let bound = discharge.bound(to: root)
+        try root.verify(rootKey: Array(rootKey.utf8), discharges: [bound]) { caveat in
+            ["permissions = web_read", "user = alice"].contains(caveat.text ?? "") ? nil : "unexpected"
+        }
+        guard let directory = ProcessInfo.processInfo.environment["CLAW_INTEROP_DIR"] else { return }
+        let document = JSONValue.object([
+            "root_key": .string(rootKey), "first_party": .array(cases),
+            "third_party": .object([
+                "root": .string(root.serialized()), "discharge_bound": .string(bound.serialized()),
+                "satisfy": .array([.string("permissions = web_read"), .string("user = alice")]),
+            ]),
+        ])
+        let url = URL(fileURLWithPath: directory).appendingPathComponent("macaroons.json")
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try document.canonicalText.write(to: url, atomically: true, encoding: .utf8)
+    }
+}
