@@ -1,0 +1,34 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Benchmarks for Claw, kept in their own package so that the library's users never resolve
+// ordo-one/benchmark. Run them with `Benchmarks/run.sh` from the repository root, or
+// `swift package benchmark` from this directory.
+//
+// The "MallocInterposer" trait gives the malloc metrics (mallocCountTotal) on Swift 6.3+,
+// which no longer uses jemalloc.
+let package = Package(
+    name: "ClawBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "claw", path: "../"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        // Already in the graph through ClawSecurity; named here only for the diagnostics that time
+        // AES-GCM and RAND_bytes alone (Crypto, and the CCryptoBoringSSL module beneath it).
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "ClawSecurityBenchmarks",
+            dependencies: [
+                .product(name: "ClawSecurity", package: "claw"),
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Benchmarks/ClawSecurityBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runs ClawSecurityBenchmarks and the peer measurements (openssl speed, Python cryptography, pyotp)
+# in one session on this machine, and writes small text/markdown/JSON files to Benchmarks/results/:
+#
+#   environment.txt        machine, toolchain, versions, load average before/after each step
+#   swift-benchmarks.md    the benchmark tool's per-operation tables (p0…p100, markdown)
+#   peers.md, peers.json   bench_peers.py's table and raw figures
+#   comparison.md          Claw against peers side by side, and the performance targets
+#
+# Usage (from anywhere):  Benchmarks/run.sh
+#   SKIP_SWIFT=1 / SKIP_PEERS=1 reuse the previous results of that half; FILTER='regex' limits the
+#   Swift benchmarks; REPS / OPENSSL_REPS / OPENSSL_SECONDS are passed to bench_peers.py.
+#
+# The first run builds swift-crypto and the benchmark tool in release mode: several minutes.
+# Swift 6.3 has no jemalloc backend; malloc counts come from the benchmark package's
+# "MallocInterposer" trait, which Benchmarks/Package.swift enables explicitly.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+results="$here/results"
+peers="$here/peers"
+mkdir -p "$results"
+cd "$root"
+
+# Older toolchains (Swift <= 6.2) would otherwise link jemalloc; on 6.3 this only affects the
+# benchmark package's default traits, which Benchmarks/Package.swift overrides.
+export BENCHMARK_DISABLE_JEMALLOC=1
+
+log() { echo "[$(date -u +%H:%M:%SZ)] $*  (loadavg $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$results/environment.txt" >&2; }
+
+[ -n "${SKIP_SWIFT:-}" ] && [ -n "${SKIP_PEERS:-}" ] || {
+    echo "# Benchmark session $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "host: $(uname -srm)"
+    echo "cpu: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1), $(nproc) online CPUs"
+    echo "memory: $(free -g 2>/dev/null | awk '/^Mem:/ {print $2 " GiB"}')"
+    echo "swift: $(swift --version 2>/dev/null | head -1)"
+    echo "openssl: $(openssl version)"
+    echo "claw commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- Sources 2>/dev/null || echo ' (Sources modified)')"
+    echo
+} > "$results/environment.txt"
+# (With both halves skipped, environment.txt keeps describing the session that produced the results.)
+
+if [ -z "${SKIP_SWIFT:-}" ]; then
+    log "building ClawSecurityBenchmarks (release)"
+    swift build -c release --package-path Benchmarks --scratch-path Benchmarks/.build \
+        --product ClawSecurityBenchmarks > "$results/.swift-build.log" 2>&1 \
+        || { tail -40 "$results/.swift-build.log" >&2; exit 1; }
+    log "running ClawSecurityBenchmarks"
+    filter=()
+    [ -n "${FILTER:-}" ] && filter=(--filter "$FILTER")
+    swift package --package-path Benchmarks --scratch-path Benchmarks/.build \
+        benchmark run --no-progress --format markdown "${filter[@]}" > "$results/.swift-raw.md" 2> "$results/.swift-stderr.log" \
+        || { tail -60 "$results/.swift-stderr.log" >&2; tail -60 "$results/.swift-raw.md" >&2; exit 1; }
+    # Keep the tables; drop the plugin's build progress lines.
+    sed -n '/^## Baseline/,$p' "$results/.swift-raw.md" > "$results/swift-benchmarks.md"
+    rm -f "$results/.swift-raw.md" "$results/.swift-stderr.log" "$results/.swift-build.log"
+    log "ClawSecurityBenchmarks done"
+fi
+
+if [ -z "${SKIP_PEERS:-}" ]; then
+    if [ ! -x "$peers/.venv/bin/python" ]; then
+        log "creating $peers/.venv"
+        python3 -m venv "$peers/.venv"
+        "$peers/.venv/bin/pip" install -q -r "$peers/requirements.txt"
+    fi
+    log "running peers/bench_peers.py"
+    "$peers/.venv/bin/python" "$peers/bench_peers.py" --json "$results/peers.json" --markdown "$results/peers.md"
+    log "peers done"
+fi
+
+python3 "$here/compare.py" "$results/swift-benchmarks.md" "$results/peers.json" > "$results/comparison.md"
+log "wrote $results/comparison.md"
+cat "$results/comparison.md"
