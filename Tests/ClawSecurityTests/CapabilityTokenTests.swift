@@ -134,3 +134,31 @@ struct CapabilityTokenTests {
         }
     }
 }
+
+@Suite("Capability tokens with third-party caveats")
+struct ThirdPartyCapabilityTests {
+    @Test("A token that requires a discharge verifies only with it, bound, and with its caveats holding")
+    func discharge() throws {
+        let root = Array("root key for third-party capability test".utf8)
+        let shared = Array("key shared with the approver".utf8)
+        let verifier = CapabilityVerifier(rootKey: root)
+        let token = try CapabilityToken.mint(rootKey: root, caveats: [.permissions(["shell"])])
+            .requiringDischarge(key: shared, identifier: "approve:run-9", location: "https://approver.example")
+        let request = CapabilityRequest(permission: "shell", workflowRun: "run-9")
+        let discharge = Macaroon.discharge(key: shared, identifier: Array("approve:run-9".utf8), location: "https://approver.example")
+            .addingFirstPartyCaveat(Array("workflow_run = run-9".utf8))
+        _ = try verifier.verify(token, for: request, discharges: [discharge.bound(to: token.macaroon)])
+        #expect(throws: ClawSecurityError.dischargeMissing) { try verifier.verify(token, for: request) }
+        #expect(throws: ClawSecurityError.tokenSignatureInvalid) { try verifier.verify(token, for: request, discharges: [discharge]) }
+        var other = request
+        other.workflowRun = "run-10"
+        #expect(throws: ClawSecurityError.caveatNotSatisfied) {
+            try verifier.verify(token, for: other, discharges: [discharge.bound(to: token.macaroon)])
+        }
+        let forged = Macaroon.discharge(key: Array("wrong key".utf8), identifier: Array("approve:run-9".utf8), location: "x")
+        #expect(throws: ClawSecurityError.tokenSignatureInvalid) {
+            try verifier.verify(token, for: request, discharges: [forged.bound(to: token.macaroon)])
+        }
+        #expect(token.caveatTexts.last == "third-party: approve:run-9 @ https://approver.example")
+    }
+}

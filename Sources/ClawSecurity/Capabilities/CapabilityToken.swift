@@ -70,6 +70,20 @@ public struct CapabilityToken: Sendable, Hashable, CustomStringConvertible {
     /// Returns a token with further caveats appended.
     public func attenuated(_ caveats: CaveatPredicate...) -> CapabilityToken { attenuated(caveats) }
 
+    /// Returns a token that also requires a discharge from a third party (an auth service, a human approver).
+    ///
+    /// The third party, holding `key`, answers with ``Macaroon/discharge(key:identifier:location:)``; the
+    /// caller binds it with ``Macaroon/bound(to:)`` and presents it to the verifier beside this token. The
+    /// discharge's own caveats are Claw caveats and must hold for the same request.
+    /// - Parameters:
+    ///   - key: The caveat key shared with the third party.
+    ///   - identifier: What the third party must check, in its own terms.
+    ///   - location: Where to obtain the discharge.
+    /// - Throws: ``ClawSecurityError/Code/malformedToken`` when the platform lacks XSalsa20-Poly1305.
+    public func requiringDischarge(key: [UInt8], identifier: String, location: String) throws(ClawSecurityError) -> CapabilityToken {
+        CapabilityToken(macaroon: try macaroon.addingThirdPartyCaveat(key: key, identifier: Array(identifier.utf8), location: location))
+    }
+
     /// The token text: V2 binary in base64url by default.
     public func serialized(_ format: Macaroon.Format = .v2) -> String { macaroon.serialized(format) }
 
