@@ -162,3 +162,19 @@ struct ThirdPartyCapabilityTests {
         #expect(token.caveatTexts.last == "third-party: approve:run-9 @ https://approver.example")
     }
 }
+
+@Suite("Macaroon decoding limits")
+struct MacaroonLimitTests {
+    @Test("Every format enforces the field limit on decoded bytes, so a token accepted in one re-encodes to all")
+    func uniformFieldLimit() throws {
+        let long = String(repeating: "\u{FFFD}", count: 1500)  // 4,500 UTF-8 bytes, 1,500 characters
+        let asV2JSON = #"{"i": "x", "l": "\#(long)", "s64": "\#(String(repeating: "A", count: 43))"}"#
+        #expect(throws: ClawSecurityError.malformedToken) { try Macaroon(decoding: asV2JSON) }
+        let caveat = #"{"i": "x", "c": [{"i": "\#(long)"}], "s64": "\#(String(repeating: "A", count: 43))"}"#
+        #expect(throws: ClawSecurityError.malformedToken) { try Macaroon(decoding: caveat) }
+        let ok = Macaroon(rootKey: [1], identifier: Array("x".utf8), location: String(repeating: "é", count: 2000))
+        for format in [Macaroon.Format.v2, .v1, .v2JSON, .v1JSON] {
+            #expect(try Macaroon(decoding: ok.serialized(format)) == ok)
+        }
+    }
+}

@@ -291,9 +291,11 @@ extension Macaroon {
             guard caveats.count < limits.maximumCaveats else {
                 throw malformed("the token has more than \(limits.maximumCaveats) caveats")
             }
-            guard cid.count <= limits.maximumFieldBytes else { throw malformed("a caveat is too long") }
             let vid = take("vid")
             let cl = try take("cl").map { b throws(ClawSecurityError) in try text(b, field: "caveat location") }
+            guard cid.count <= limits.maximumFieldBytes, (vid?.count ?? 0) <= limits.maximumFieldBytes,
+                (cl?.utf8.count ?? 0) <= limits.maximumFieldBytes
+            else { throw malformed("a caveat field is longer than \(limits.maximumFieldBytes) bytes") }
             if vid == nil, cl != nil { throw malformed("a first-party caveat has a location") }
             caveats.append(Caveat(identifier: cid, verificationID: vid, location: cl))
         }
@@ -406,7 +408,9 @@ extension Macaroon {
                 location = try string(c["cl"], "cl")
             }
             guard let cid else { throw Self.malformed("a caveat has no identifier") }
-            guard cid.count <= limits.maximumFieldBytes else { throw Self.malformed("a caveat is too long") }
+            guard cid.count <= limits.maximumFieldBytes, (vid?.count ?? 0) <= limits.maximumFieldBytes,
+                (location?.utf8.count ?? 0) <= limits.maximumFieldBytes
+            else { throw Self.malformed("a caveat field is longer than \(limits.maximumFieldBytes) bytes") }
             if vid == nil, location != nil { throw Self.malformed("a first-party caveat has a location") }
             caveats.append(Caveat(identifier: cid, verificationID: vid, location: location))
         }
@@ -429,8 +433,8 @@ extension Macaroon {
             location = try string(object["location"], "location") ?? ""
             signature = try string(object["signature"], "signature").flatMap { try? Hex.decode($0) }
         }
-        guard let identifier, identifier.count <= limits.maximumFieldBytes else {
-            throw Self.malformed("the JSON token has no identifier, or it is too long")
+        guard let identifier, identifier.count <= limits.maximumFieldBytes, location.utf8.count <= limits.maximumFieldBytes else {
+            throw Self.malformed("the JSON token has no identifier, or a field is too long")
         }
         guard let signature, signature.count == 32 else { throw Self.malformed("the JSON token's signature is not 32 bytes") }
         self.init(unverifiedLocation: location, identifier: identifier, caveats: caveats, signature: signature)

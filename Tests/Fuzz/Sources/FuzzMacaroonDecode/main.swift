@@ -17,6 +17,8 @@ enum Fixture {
 func roundTrips(_ macaroon: Macaroon) {
     for format in [Macaroon.Format.v2, .v1, .v2JSON, .v1JSON] {
         let text = macaroon.serialized(format)
+        // The size limit applies to the text as given; another format may be longer.
+        if text.utf8.count > Macaroon.Limits().maximumTokenBytes { continue }
         // V1 JSON and V1 binary carry text fields; non-UTF-8 identifiers cannot round-trip there.
         let textual = macaroon.identifierText != nil && macaroon.caveats.allSatisfy { $0.text != nil }
         if (format == .v1JSON || format == .v1) && !textual { continue }
