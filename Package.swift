@@ -67,6 +67,11 @@ let package = Package(
             swiftSettings: clawSwiftSettings
         ),
         .testTarget(
+            name: "ClawWorkflowTests",
+            dependencies: ["ClawWorkflow"],
+            swiftSettings: clawSwiftSettings
+        ),
+        .testTarget(
             name: "ClawAgentTests",
             dependencies: ["ClawSecurity"],
             swiftSettings: clawSwiftSettings
@@ -75,6 +80,7 @@ let package = Package(
             name: "PropertyTests",
             dependencies: [
                 "ClawSecurity",
+                "ClawWorkflow",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

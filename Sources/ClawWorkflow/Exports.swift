@@ -1,3 +1,2 @@
-// ClawWorkflow has no types of its own yet: later issues build it.
-// Re-exporting ClawSecurity lets a user depend on this product alone, as the layering intends.
+// ClawWorkflow builds on ClawSecurity; re-exporting it lets a user depend on this product alone.
 @_exported import ClawSecurity
