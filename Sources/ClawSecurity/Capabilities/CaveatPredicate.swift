@@ -143,6 +143,10 @@ public struct CaveatPredicate: Sendable, Hashable, CustomStringConvertible {
         return s.withUTF8 { isName($0) }
     }
 
+    /// Returns whether a text can be a permission, skill or run name inside a caveat: 1 to 128 characters
+    /// of letters, digits and `_ - . :`.
+    public static func isValidName(_ text: String) -> Bool { isName(text) }
+
     /// The canonical text written into tokens.
     public var description: String {
         switch kind {
