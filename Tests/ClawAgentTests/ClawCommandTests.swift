@@ -197,3 +197,51 @@ struct ClawAuthorizationCommandTests {
         #expect(missing.status == 2)
     }
 }
+
+@Suite("claw workflow commands")
+struct ClawWorkflowCommandTests {
+    func file(_ text: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("claw-wf-\(UUID().uuidString).json")
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    @Test("validate prints every problem, one line each naming the step, and exits 1")
+    func validate() throws {
+        let bad = try file(#"{"name": "x", "steps": [{"name": "a", "skill": "nope", "routes": {"q": "zz"}}, {"name": "b", "skill": "echo", "input_from": "c"}]}"#)
+        defer { try? FileManager.default.removeItem(at: bad) }
+        let result = try ClawProcess.run(["workflow", "validate", bad.path])
+        #expect(result.status == 1)
+        #expect(result.stdout.split(separator: "\n").map(String.init) == [
+            "step 'a': unknown skill 'nope'", "step 'a': route 'q' goes to no step ('zz')", "step 'b': input_from names no step ('c')",
+        ])
+        let good = try file(#"{"name": "y", "steps": [{"name": "a", "skill": "echo"}]}"#)
+        defer { try? FileManager.default.removeItem(at: good) }
+        #expect(try ClawProcess.run(["workflow", "validate", good.path]).status == 0)
+        let broken = try file("{not json")
+        defer { try? FileManager.default.removeItem(at: broken) }
+        #expect(try ClawProcess.run(["workflow", "validate", broken.path]).status == 1)
+    }
+
+    @Test("run prints the run record as JSON and exits 0 when it succeeded")
+    func run() throws {
+        let workflow = try file(#"""
+        {"name": "demo", "steps": [
+          {"name": "decide", "skill": "constant", "config": {"value": {"branch": "greet"}}, "routes": {"greet": "greet", "default": "$end"}},
+          {"name": "greet", "skill": "echo", "input_from": "decide"}]}
+        """#)
+        defer { try? FileManager.default.removeItem(at: workflow) }
+        let result = try ClawProcess.run(["workflow", "run", workflow.path, "--input", "\"hi\""])
+        #expect(result.status == 0)
+        let record = try JSONValue(parsing: result.stdout.trimmingCharacters(in: .newlines))
+        #expect(record["status"] == .string("succeeded"))
+        #expect(record["steps"]?.arrayValue?.compactMap { $0["name"]?.stringValue } == ["decide", "greet"])
+        #expect(record["output"] == .object(["branch": .string("greet")]))
+        let denied = try file(#"{"name": "d", "steps": [{"name": "a", "skill": "echo"}]}"#)
+        let policies = try file(#"[{"id": "no-echo", "type": "permission_override", "priority": 1, "enabled": true, "config": {"permission": "skill.run", "action": "deny"}}]"#)
+        defer { try? FileManager.default.removeItem(at: denied); try? FileManager.default.removeItem(at: policies) }
+        let refused = try ClawProcess.run(["workflow", "run", denied.path, "--policies", policies.path])
+        #expect(refused.status == 1)
+        #expect(try JSONValue(parsing: refused.stdout.trimmingCharacters(in: .newlines))["steps"]?.arrayValue?.first?["denied_by"] == .string("no-echo"))
+    }
+}
