@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -36,7 +37,10 @@ let package = Package(
         ),
         .target(
             name: "ClawWorkflow",
-            dependencies: ["ClawSecurity"],
+            dependencies: [
+                "ClawSecurity",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: clawSwiftSettings
         ),
         .target(
@@ -68,7 +72,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ClawWorkflowTests",
-            dependencies: ["ClawWorkflow"],
+            dependencies: [
+                "ClawWorkflow",
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: clawSwiftSettings
         ),
         .testTarget(

@@ -40,6 +40,9 @@ public final class ManualClock: Clock, Sendable {
     /// One nanosecond.
     public var minimumResolution: Duration { .nanoseconds(1) }
 
+    /// How many tasks are sleeping on this clock now.
+    public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
+
     /// Moves the clock forward and wakes the sleepers whose deadline passed.
     public func advance(_ duration: Duration) {
         let woken: [CheckedContinuation<Void, any Error>] = state.withLock { state in

@@ -1,0 +1,95 @@
+import ClawWorkflow
+import Foundation
+import ServiceLifecycle
+import ServiceLifecycleTestKit
+import Synchronization
+import Testing
+
+@Suite("Scheduler")
+struct SchedulerTests {
+    static let base = RFC3339.parse("2026-11-26T08:00:30Z")!
+
+    /// Waits (bounded) until the scheduler sleeps on the clock.
+    static func untilSleeping(_ clock: ManualClock) async throws {
+        for _ in 0..<5000 {
+            if clock.sleeperCount > 0 { return }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        Issue.record("the scheduler never slept")
+    }
+
+    static func untilFires(_ scheduler: Scheduler<ManualClock>, _ count: Int) async throws {
+        for _ in 0..<5000 {
+            if scheduler.fires.count >= count { return }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        Issue.record("expected \(count) fires, saw \(scheduler.fires.count)")
+    }
+
+    @Test("Scheduled workflows start on time through the executor, as the scheduler trigger; shutdown is graceful")
+    func firesOnTime() async throws {
+        let clock = ManualClock()
+        let wall = WallClock { SchedulerTests.base.addingTimeInterval(Double(clock.now.offset.components.seconds)) }
+        let f = SkillRuntimeTests.Fixture()
+        try BuiltinSkills.register(in: f.registry)
+        let store = InMemoryRunStore()
+        let executor = WorkflowExecutor(runtime: f.runtime, store: store)
+        let workflow = try Workflow(json: #"{"name": "tick", "schedule": "* * * * *", "steps": [{"name": "e", "skill": "echo"}]}"#)
+        let unscheduled = try Workflow(json: #"{"name": "manual", "steps": [{"name": "e", "skill": "echo"}]}"#)
+        let scheduler = try Scheduler(executor: executor, workflows: [workflow, unscheduled], clock: clock, wallClock: wall)
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await scheduler.run() }
+                for i in 1...3 {
+                    try await Self.untilSleeping(clock)
+                    clock.advance(.seconds(60))
+                    // Let each run finish before the next fire, so none overlaps.
+                    for _ in 0..<5000 where try await store.runs(workflow: "tick").filter({ $0.status != .running }).count < i {
+                        try await Task.sleep(for: .milliseconds(1))
+                    }
+                }
+                try await Self.untilFires(scheduler, 3)
+                trigger.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+        #expect(scheduler.fires.map(\.due) == [
+            RFC3339.parse("2026-11-26T08:01:00Z")!, RFC3339.parse("2026-11-26T08:02:00Z")!, RFC3339.parse("2026-11-26T08:03:00Z")!,
+        ])
+        let runs = try await store.runs(workflow: "tick")
+        #expect(runs.count == 3)
+        #expect(runs.allSatisfy { $0.trigger == .scheduler && $0.status == .succeeded })
+        #expect(try await store.runs(workflow: "manual").isEmpty)
+    }
+
+    @Test("A fire during a run is skipped, or queued once, as configured")
+    func overlap() async throws {
+        for overlap in [Scheduler<ManualClock>.Overlap.skip, .queue] {
+            let clock = ManualClock()
+            let wall = WallClock { SchedulerTests.base.addingTimeInterval(Double(clock.now.offset.components.seconds)) }
+            let f = SkillRuntimeTests.Fixture()
+            let gate = AsyncStream<Void>.makeStream()
+            let entered = Counter()
+            try f.skill("slow", []) { _, _ in
+                if entered.next() == 1 { for await _ in gate.stream { break } }
+                return .null
+            }
+            let executor = WorkflowExecutor(runtime: f.runtime)
+            let workflow = try Workflow(json: #"{"name": "slow", "schedule": "* * * * *", "steps": [{"name": "s", "skill": "slow"}]}"#)
+            let scheduler = try Scheduler(executor: executor, workflows: [workflow], overlap: overlap, clock: clock, wallClock: wall)
+            let task = Task { try await scheduler.run() }
+            for _ in 0..<3 {
+                try await Self.untilSleeping(clock)
+                clock.advance(.seconds(60))
+            }
+            try await Self.untilFires(scheduler, 3)
+            gate.continuation.yield()
+            gate.continuation.finish()
+            if overlap == .queue { try await Self.untilFires(scheduler, 4) }
+            task.cancel()
+            _ = try? await task.value
+            let actions = scheduler.fires.map(\.action)
+            #expect(actions == (overlap == .skip ? ["started", "skipped", "skipped"] : ["started", "queued", "skipped", "started"]))
+        }
+    }
+}
