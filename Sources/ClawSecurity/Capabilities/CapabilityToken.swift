@@ -38,9 +38,7 @@ public struct CapabilityToken: Sendable, Hashable, CustomStringConvertible {
     public static func mint(
         keyRing: KeyRing, caveats: [CaveatPredicate], location: String = defaultLocation
     ) -> CapabilityToken {
-        let identifier = keyRing.currentKeyID.rawValue + ":" + Hex.encode(SecureRandom.bytes(16))
-        let key = keyRing.key(for: .capabilityRoot).withUnsafeBytes { Array($0) }
-        return mint(rootKey: key, identifier: identifier, caveats: caveats, location: location)
+        CapabilityMinter(keyRing: keyRing).mint(caveats: caveats, location: location)
     }
 
     /// Mints a token under an explicit root key.
@@ -99,5 +97,26 @@ public struct CapabilityToken: Sendable, Hashable, CustomStringConvertible {
     /// Location, identifier and caveats; never the signature.
     public var description: String {
         "CapabilityToken(location: \(macaroon.location), caveats: \(caveatTexts))"
+    }
+}
+
+/// Mints capability tokens under a key ring's current capability root key, derived once.
+///
+/// Use one minter for many tokens (a runtime minting a token per step); ``CapabilityToken/mint(keyRing:caveats:location:)``
+/// derives the key on every call.
+public struct CapabilityMinter: Sendable {
+    private let rootKey: [UInt8]
+    private let keyID: String
+
+    /// Creates a minter for the key ring's current secret.
+    public init(keyRing: KeyRing) {
+        rootKey = keyRing.key(for: .capabilityRoot).withUnsafeBytes { Array($0) }
+        keyID = keyRing.currentKeyID.rawValue
+    }
+
+    /// Mints a token; its identifier is `<key id>:<32 random hex digits>`.
+    public func mint(caveats: [CaveatPredicate], location: String = CapabilityToken.defaultLocation) -> CapabilityToken {
+        CapabilityToken.mint(
+            rootKey: rootKey, identifier: keyID + ":" + Hex.encode(SecureRandom.bytes(16)), caveats: caveats, location: location)
     }
 }

@@ -41,7 +41,7 @@ public final class SkillRuntime: Sendable {
     public let registry: SkillRegistry
     /// Limits.
     public let configuration: Configuration
-    let keyRing: KeyRing
+    let minter: CapabilityMinter
     let verifier: CapabilityVerifier
     let policy: PolicyEngine
     let audit: AuditLog?
@@ -58,7 +58,7 @@ public final class SkillRuntime: Sendable {
         approvals: (any ApprovalProvider)? = nil, configuration: Configuration = .init(), wallClock: WallClock = .system
     ) {
         self.registry = registry
-        self.keyRing = keyRing
+        self.minter = CapabilityMinter(keyRing: keyRing)
         self.verifier = CapabilityVerifier(keyRing: keyRing, clock: wallClock)
         self.policy = policy
         self.audit = audit
@@ -111,7 +111,7 @@ public final class SkillRuntime: Sendable {
             .permissions(permissions), .maximumChainDepth(configuration.maximumChainDepth),
             .expires(wallClock.now().addingTimeInterval(configuration.tokenLifetime)),
         ] + (runID.map { [.workflowRun($0)] } ?? [])
-        let token = parentToken.map { $0.attenuated(caveats) } ?? CapabilityToken.mint(keyRing: keyRing, caveats: caveats)
+        let token = parentToken.map { $0.attenuated(caveats) } ?? minter.mint(caveats: caveats)
         // 3. Approval, whatever started the run.
         if entry.descriptor.requiresApproval {
             try await requireApproval(ApprovalRequest(subject: name, runID: runID, trigger: trigger))
