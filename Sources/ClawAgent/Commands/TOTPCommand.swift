@@ -49,9 +49,8 @@ struct TOTPCommand: ParsableCommand {
         }
     }
 
-    struct Code: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the code for a secret at a time.")
-
+    /// The secret and time that `code` and `verify` share.
+    struct SecretOptions: ParsableArguments {
         @Option(help: "The Base32 secret.")
         var secret: String
 
@@ -60,10 +59,21 @@ struct TOTPCommand: ParsableCommand {
 
         @OptionGroup var parameters: Parameters
 
-        func run() throws {
+        func totp() throws -> TOTP {
             let configuration = try parameters.configuration()
-            let totp = try CommandFailure.guarding { try TOTP(base32Secret: secret, configuration: configuration) }
-            print(totp.code(at: at.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date()))
+            return try CommandFailure.guarding { try TOTP(base32Secret: secret, configuration: configuration) }
+        }
+
+        var date: Date { at.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date() }
+    }
+
+    struct Code: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the code for a secret at a time.")
+
+        @OptionGroup var options: SecretOptions
+
+        func run() throws {
+            print(try options.totp().code(at: options.date))
         }
     }
 
@@ -71,22 +81,13 @@ struct TOTPCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a code: exit 0 when it is valid within one step either side, 1 when it is not.")
 
-        @Option(help: "The Base32 secret.")
-        var secret: String
-
         @Option(help: "The code to check.")
         var code: String
 
-        @Option(help: "The Unix time in seconds; now by default.")
-        var at: Int64?
-
-        @OptionGroup var parameters: Parameters
+        @OptionGroup var options: SecretOptions
 
         func run() throws {
-            let configuration = try parameters.configuration()
-            let totp = try CommandFailure.guarding { try TOTP(base32Secret: secret, configuration: configuration) }
-            let date = at.map { Date(timeIntervalSince1970: TimeInterval($0)) } ?? Date()
-            if totp.match(code, at: date) != nil {
+            if try options.totp().match(code, at: options.date) != nil {
                 print("valid")
             } else {
                 CommandFailure.writeError("claw: code rejected\n")
