@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Runs ClawSecurityBenchmarks and the peer measurements (openssl speed, Python cryptography, pyotp)
-# in one session on this machine, and writes small text/markdown/JSON files to Benchmarks/results/:
+# Runs ClawSecurityBenchmarks and the peer measurements (openssl speed, Python cryptography, pyotp;
+# pymacaroons, cedarpy, casbin) in one session on this machine, and writes small text/markdown/JSON files
+# to Benchmarks/results/:
 #
-#   environment.txt        machine, toolchain, versions, load average before/after each step
-#   swift-benchmarks.md    the benchmark tool's per-operation tables (p0…p100, markdown)
-#   peers.md, peers.json   bench_peers.py's table and raw figures
-#   comparison.md          Claw against peers side by side, and the performance targets
+#   environment.txt                  machine, toolchain, versions, load average before/after each step
+#   swift-benchmarks.md              the benchmark tool's per-operation tables (p0…p100, markdown)
+#   peers.md, peers.json             bench_peers.py's table and raw figures
+#   authz-peers.md, authz-peers.json bench_authz_peers.py's table and raw figures (tokens, policy)
+#   comparison.md                    Claw against peers side by side, and the performance targets
 #
 # Usage (from anywhere):  Benchmarks/run.sh
 #   SKIP_SWIFT=1 / SKIP_PEERS=1 reuse the previous results of that half; FILTER='regex' limits the
-#   Swift benchmarks; REPS / OPENSSL_REPS / OPENSSL_SECONDS are passed to bench_peers.py.
+#   Swift benchmarks; REPS / OPENSSL_REPS / OPENSSL_SECONDS are passed to bench_peers.py, REPS and
+#   POLICY_SIZES to bench_authz_peers.py.
 #
 # The first run builds swift-crypto and the benchmark tool in release mode: several minutes.
 # Swift 6.3 has no jemalloc backend; malloc counts come from the benchmark package's
@@ -62,13 +65,21 @@ if [ -z "${SKIP_PEERS:-}" ]; then
     if [ ! -x "$peers/.venv/bin/python" ]; then
         log "creating $peers/.venv"
         python3 -m venv "$peers/.venv"
+    fi
+    # (Re)install when requirements.txt changed since the last install, e.g. when peers were added.
+    if [ ! -f "$peers/.venv/.requirements.txt" ] || ! cmp -s "$peers/requirements.txt" "$peers/.venv/.requirements.txt"; then
+        log "installing $peers/requirements.txt"
         "$peers/.venv/bin/pip" install -q -r "$peers/requirements.txt"
+        cp "$peers/requirements.txt" "$peers/.venv/.requirements.txt"
     fi
     log "running peers/bench_peers.py"
     "$peers/.venv/bin/python" "$peers/bench_peers.py" --json "$results/peers.json" --markdown "$results/peers.md"
+    log "running peers/bench_authz_peers.py"
+    "$peers/.venv/bin/python" "$peers/bench_authz_peers.py" --json "$results/authz-peers.json" --markdown "$results/authz-peers.md"
     log "peers done"
 fi
 
-python3 "$here/compare.py" "$results/swift-benchmarks.md" "$results/peers.json" > "$results/comparison.md"
+python3 "$here/compare.py" "$results/swift-benchmarks.md" "$results/peers.json" "$results/authz-peers.json" \
+    > "$results/comparison.md"
 log "wrote $results/comparison.md"
 cat "$results/comparison.md"

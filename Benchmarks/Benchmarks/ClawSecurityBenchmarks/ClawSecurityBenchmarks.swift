@@ -14,7 +14,8 @@ import Darwin
 #endif
 
 // Benchmarks for ClawSecurity's hot paths: sealing and opening settings (SecretBox), HKDF key
-// derivation (KeyRing), TOTP generation and verification, and constant-time comparison.
+// derivation (KeyRing), TOTP generation and verification, and constant-time comparison; capability tokens
+// (macaroons) and policy decisions are in AuthorizationBenchmarks.swift.
 //
 // Every benchmark runs 1,000 operations per measured iteration (`scalingFactor: .kilo`), so that the
 // clock and malloc-counter reads at each iteration's edges cost nothing measurable per operation. The
@@ -289,4 +290,7 @@ let benchmarks: @Sendable () -> Void = {
         }
         cpu.stop(benchmark)
     }
+
+    // Capability tokens and policy decisions: AuthorizationBenchmarks.swift.
+    registerAuthorizationBenchmarks()
 }
