@@ -178,3 +178,18 @@ struct MacaroonLimitTests {
         }
     }
 }
+
+@Suite("Token text handling")
+struct TokenTextTests {
+    @Test("Pasted tokens with surrounding white space decode; inner white space does not")
+    func whitespace() throws {
+        let token = CapabilityToken.mint(rootKey: Array("k".utf8), caveats: [.permissions(["llm"])])
+        let text = token.serialized()
+        for padded in ["  \(text)\n", "\t\(text)\r\n", "\n\n\(text)", text] {
+            #expect(try CapabilityToken(decoding: padded) == token)
+        }
+        #expect(throws: ClawSecurityError.malformedToken) { try CapabilityToken(decoding: "   \n ") }
+        let middle = text.index(text.startIndex, offsetBy: 10)
+        #expect(throws: ClawSecurityError.malformedToken) { try CapabilityToken(decoding: String(text[..<middle]) + " " + String(text[middle...])) }
+    }
+}

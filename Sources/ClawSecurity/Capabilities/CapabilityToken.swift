@@ -24,7 +24,17 @@ public struct CapabilityToken: Sendable, Hashable, CustomStringConvertible {
     ///   - limits: Bounds on size, caveats and fields.
     /// - Throws: ``ClawSecurityError/Code/malformedToken``.
     public init(decoding text: String, limits: Macaroon.Limits = .init()) throws(ClawSecurityError) {
-        macaroon = try Macaroon(decoding: text.trimmingCharacters(in: .whitespacesAndNewlines), limits: limits)
+        macaroon = try Macaroon(decoding: Self.trimmingASCIIWhitespace(text), limits: limits)
+    }
+
+    /// Drops leading and trailing spaces, tabs and line breaks (a pasted or piped token) without Foundation.
+    static func trimmingASCIIWhitespace(_ text: String) -> String {
+        let utf8 = text.utf8
+        let isSpace: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+        guard let first = utf8.first, let last = utf8.last, isSpace(first) || isSpace(last) else { return text }
+        guard let start = utf8.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let end = utf8.lastIndex(where: { !isSpace($0) })!
+        return String(decoding: utf8[start...end], as: UTF8.self)
     }
 
     /// Mints a token under the key ring's capability root key.

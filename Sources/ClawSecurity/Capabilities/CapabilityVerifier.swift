@@ -38,7 +38,8 @@ public struct CapabilityVerifier: Sendable {
     public init(keyRing: KeyRing, clock: WallClock = .system, expectedLocation: String? = CapabilityToken.defaultLocation) {
         self.expectedLocation = expectedLocation
         var byID = [KeyRing.KeyID: [UInt8]]()
-        for (id, key) in keyRing.keys(for: .capabilityRoot) { byID[id] = key.withUnsafeBytes { Array($0) } }
+        // Keys are kept already derived as macaroons derive a root key, once instead of per token.
+        for (id, key) in keyRing.keys(for: .capabilityRoot) { byID[id] = key.withUnsafeBytes { Macaroon.deriveKey(Array($0)) } }
         keys = .ring(byID)
         self.clock = clock
     }
@@ -50,7 +51,7 @@ public struct CapabilityVerifier: Sendable {
     ///   - expectedLocation: The location tokens must carry; `nil` accepts any.
     public init(rootKey: [UInt8], clock: WallClock = .system, expectedLocation: String? = CapabilityToken.defaultLocation) {
         self.expectedLocation = expectedLocation
-        keys = .raw(rootKey)
+        keys = .raw(Macaroon.deriveKey(rootKey))
         self.clock = clock
     }
 
@@ -83,7 +84,7 @@ public struct CapabilityVerifier: Sendable {
             rootKey = key
         }
         let now = clock.now()
-        try token.macaroon.verify(rootKey: rootKey, discharges: discharges) { caveat in
+        try token.macaroon.verify(derivedKey: rootKey, discharges: discharges) { caveat in
             do {
                 return try CaveatPredicate(utf8: caveat.identifier).check(request, now: now)
             } catch {

@@ -132,12 +132,20 @@ public struct Macaroon: Sendable, Hashable {
         rootKey: some DataProtocol, discharges: [Macaroon] = [],
         satisfying: (Caveat) -> String?
     ) throws(ClawSecurityError) {
+        try verify(derivedKey: Self.deriveKey(rootKey), discharges: discharges, satisfying: satisfying)
+    }
+
+    /// Verifies with a root key already passed through the macaroon key derivation
+    /// (`HMAC("macaroons-key-generator", root key)`), for verifiers that check many tokens.
+    package func verify(
+        derivedKey: [UInt8], discharges: [Macaroon] = [], satisfying: (Caveat) -> String?
+    ) throws(ClawSecurityError) {
         var used = Set<Int>()
         var failure: ClawSecurityError?
         // One pass computes the whole chain; the first caveat failure is remembered, not thrown, so that
         // a forged token is always reported as a bad signature, never as a caveat that failed.
         let valid = verifyChain(
-            root: self, key: Self.deriveKey(rootKey), discharges: discharges, used: &used, depth: 0,
+            root: self, key: derivedKey, discharges: discharges, used: &used, depth: 0,
             failure: &failure, satisfying: satisfying)
         guard valid else {
             throw ClawSecurityError(.tokenSignatureInvalid, "the token's signature does not verify")
