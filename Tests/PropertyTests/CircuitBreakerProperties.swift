@@ -74,17 +74,20 @@ struct CircuitBreakerProperties {
     @Test("The breaker matches the reference model on random sequences of calls, results and waits")
     func matchesModel() async {
         let steps = Gen.int(in: 0...Int.max).array(of: 1...80)
-        await propertyCheck(count: 200, input: Gen.int(in: 1...4), Gen.int(in: 1...3), Gen.bool, steps) {
-            threshold, probes, useRate, raw in
+        await propertyCheck(count: 300, input: Gen.int(in: 1...4), Gen.int(in: 1...3), Gen.int(in: 0...3), steps) {
+            threshold, probes, options, raw in
+            // Without a rate window or a slow-call threshold the breaker takes its lock-free fast path.
+            let useRate = options & 1 == 1
+            let useSlow = options & 2 == 2
             let clock = ManualClock()
             let configuration = CircuitBreakerConfiguration(
                 consecutiveFailureThreshold: threshold, failureRateThreshold: useRate ? 0.5 : nil, window: .lastCalls(6),
-                minimumCalls: 4, slowCallThreshold: .seconds(3), openDuration: .seconds(10), backoffMultiplier: 2,
+                minimumCalls: 4, slowCallThreshold: useSlow ? .seconds(3) : nil, openDuration: .seconds(10), backoffMultiplier: 2,
                 maximumOpenDuration: .seconds(45), halfOpenProbes: probes)
             let breaker = CircuitBreaker(name: "m", configuration: configuration, clock: clock)
             var model = BreakerModel(
                 threshold: threshold, openSeconds: 10, multiplier: 2, maxSeconds: 45, probes: probes,
-                rate: useRate ? 0.5 : nil, windowCalls: 6, minimumCalls: 4, slowSeconds: 3)
+                rate: useRate ? 0.5 : nil, windowCalls: 6, minimumCalls: 4, slowSeconds: useSlow ? 3 : nil)
             var now = 0
             for value in raw {
                 let kind = value % 4

@@ -9,6 +9,9 @@ import Synchronization
 /// again. Cancellations and ``CircuitBreakerNeutralError``s (such as policy denials) count as neither.
 ///
 /// Time comes from the injected clock. State changes are published to ``changes()``.
+///
+/// Closed, and with neither a failure-rate window nor a slow-call threshold (the default), a call costs two
+/// atomic loads: successes change nothing while there are no failures to forget, so no lock is taken.
 public final class CircuitBreaker<C: Clock>: Sendable where C.Duration == Duration {
     /// One state change.
     public struct Change: Sendable, Hashable {
@@ -28,6 +31,12 @@ public final class CircuitBreaker<C: Clock>: Sendable where C.Duration == Durati
     public let name: String
     private let clock: C
     private let storage: Mutex<Storage>
+    /// `generation << 1 | 1` while the breaker is closed and its configuration needs no clock reading and
+    /// no record of a success (no failure rate, no slow-call threshold); 0 otherwise. Written under the lock.
+    private let fastPath = Atomic<UInt64>(0)
+    /// The consecutive failures while closed, mirrored from the state machine under the lock.
+    private let failuresHint = Atomic<Int>(0)
+    private let fastEligible: Bool
 
     /// Creates a breaker.
     /// - Parameters:
@@ -37,7 +46,17 @@ public final class CircuitBreaker<C: Clock>: Sendable where C.Duration == Durati
     public init(name: String, configuration: CircuitBreakerConfiguration = .init(), clock: C) {
         self.name = name
         self.clock = clock
-        self.storage = Mutex(Storage(machine: CircuitBreakerStateMachine(configuration: configuration)))
+        let machine = CircuitBreakerStateMachine<C.Instant>(configuration: configuration)
+        self.storage = Mutex(Storage(machine: machine))
+        self.fastEligible = configuration.failureRateThreshold == nil && configuration.slowCallThreshold == nil
+        if fastEligible { fastPath.store(machine.generation << 1 | 1, ordering: .releasing) }
+    }
+
+    /// Mirrors the state machine into the atomics the fast path reads; call under the lock.
+    private func publish(_ machine: CircuitBreakerStateMachine<C.Instant>) {
+        let open = fastEligible && machine.state == .closed
+        fastPath.store(open ? machine.generation << 1 | 1 : 0, ordering: .releasing)
+        failuresHint.store(machine.consecutiveFailures, ordering: .releasing)
     }
 
     /// The current state.
@@ -48,8 +67,27 @@ public final class CircuitBreaker<C: Clock>: Sendable where C.Duration == Durati
     /// - Returns: Its result.
     /// - Throws: ``CircuitOpenError`` when the breaker refuses the call, or whatever the operation throws.
     public func run<T>(_ operation: () async throws -> T) async throws -> T {
+        // Closed, with nothing to time or count on success: two atomic loads, no lock, no clock.
+        let fast = fastPath.load(ordering: .acquiring)
+        if fast & 1 == 1 {
+            let result: T
+            do {
+                result = try await operation()
+            } catch {
+                let neutral = error is CancellationError || error is any CircuitBreakerNeutralError
+                if !neutral { record(.failure, generation: fast >> 1, start: clock.now) }
+                throw error
+            }
+            if failuresHint.load(ordering: .relaxed) != 0 { record(.success, generation: fast >> 1, start: clock.now) }
+            return result
+        }
         let start = clock.now
-        guard let generation = storage.withLock({ $0.machine.acquire(now: start) }) else {
+        let admitted: UInt64? = storage.withLock { storage in
+            let generation = storage.machine.acquire(now: start)
+            publish(storage.machine)
+            return generation
+        }
+        guard let generation = admitted else {
             throw CircuitOpenError(breaker: name)
         }
         let result: T
@@ -69,7 +107,9 @@ public final class CircuitBreaker<C: Clock>: Sendable where C.Duration == Durati
         let duration = start.duration(to: now)
         let notify: (Change, [AsyncStream<Change>.Continuation])? = storage.withLock { storage in
             let before = storage.machine.state
-            guard storage.machine.record(result, generation: generation, duration: duration, now: now) else { return nil }
+            let changed = storage.machine.record(result, generation: generation, duration: duration, now: now)
+            publish(storage.machine)
+            guard changed else { return nil }
             return (Change(from: before, to: storage.machine.state), Array(storage.subscribers.values))
         }
         if let (change, subscribers) = notify { for s in subscribers { s.yield(change) } }
@@ -85,7 +125,9 @@ public final class CircuitBreaker<C: Clock>: Sendable where C.Duration == Durati
     private func apply(_ body: (inout CircuitBreakerStateMachine<C.Instant>) -> Bool) {
         let notify: (Change, [AsyncStream<Change>.Continuation])? = storage.withLock { storage in
             let before = storage.machine.state
-            guard body(&storage.machine) else { return nil }
+            let changed = body(&storage.machine)
+            publish(storage.machine)
+            guard changed else { return nil }
             return (Change(from: before, to: storage.machine.state), Array(storage.subscribers.values))
         }
         if let (change, subscribers) = notify { for s in subscribers { s.yield(change) } }
