@@ -29,13 +29,13 @@ public final class CircuitBreaker<C: Clock>: Sendable where C.Duration == Durati
 
     /// The breaker's name, for errors and logs.
     public let name: String
-    private let clock: C
+    @usableFromInline let clock: C
     private let storage: Mutex<Storage>
     /// `generation << 1 | 1` while the breaker is closed and its configuration needs no clock reading and
     /// no record of a success (no failure rate, no slow-call threshold); 0 otherwise. Written under the lock.
-    private let fastPath = Atomic<UInt64>(0)
+    @usableFromInline let fastPath = Atomic<UInt64>(0)
     /// The consecutive failures while closed, mirrored from the state machine under the lock.
-    private let failuresHint = Atomic<Int>(0)
+    @usableFromInline let failuresHint = Atomic<Int>(0)
     private let fastEligible: Bool
 
     /// Creates a breaker.
@@ -66,6 +66,7 @@ public final class CircuitBreaker<C: Clock>: Sendable where C.Duration == Durati
     /// - Parameter operation: The protected call.
     /// - Returns: Its result.
     /// - Throws: ``CircuitOpenError`` when the breaker refuses the call, or whatever the operation throws.
+    @inlinable
     public func run<T>(_ operation: () async throws -> T) async throws -> T {
         // Closed, with nothing to time or count on success: two atomic loads, no lock, no clock.
         let fast = fastPath.load(ordering: .acquiring)
@@ -74,13 +75,28 @@ public final class CircuitBreaker<C: Clock>: Sendable where C.Duration == Durati
             do {
                 result = try await operation()
             } catch {
-                let neutral = error is CancellationError || error is any CircuitBreakerNeutralError
-                if !neutral { record(.failure, generation: fast >> 1, start: clock.now) }
+                fastFailed(error, generation: fast >> 1)
                 throw error
             }
-            if failuresHint.load(ordering: .relaxed) != 0 { record(.success, generation: fast >> 1, start: clock.now) }
+            if failuresHint.load(ordering: .relaxed) != 0 { fastSucceeded(generation: fast >> 1) }
             return result
         }
+        return try await slowRun(operation)
+    }
+
+    @usableFromInline
+    func fastFailed(_ error: any Error, generation: UInt64) {
+        let neutral = error is CancellationError || error is any CircuitBreakerNeutralError
+        if !neutral { record(.failure, generation: generation, start: clock.now) }
+    }
+
+    @usableFromInline
+    func fastSucceeded(generation: UInt64) {
+        record(.success, generation: generation, start: clock.now)
+    }
+
+    @usableFromInline
+    func slowRun<T>(_ operation: () async throws -> T) async throws -> T {
         let start = clock.now
         let admitted: UInt64? = storage.withLock { storage in
             let generation = storage.machine.acquire(now: start)
