@@ -7,7 +7,7 @@ import PackageDescription
 
 let fuzzTargets = [
     "FuzzSecretBoxOpen", "FuzzBase32", "FuzzWebhookHeader", "FuzzBase64", "FuzzMacaroonDecode", "FuzzCaveat",
-    "FuzzPolicyLoader",
+    "FuzzPolicyLoader", "FuzzWorkflowLoader",
 ]
 
 let package = Package(
@@ -24,6 +24,7 @@ let package = Package(
             dependencies: [
                 "CFuzzerDriver",
                 .product(name: "ClawSecurity", package: "claw"),
+                .product(name: "ClawWorkflow", package: "claw"),
             ]
         )
     }
