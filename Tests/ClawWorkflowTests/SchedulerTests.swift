@@ -92,4 +92,23 @@ struct SchedulerTests {
             #expect(actions == (overlap == .skip ? ["started", "skipped", "skipped"] : ["started", "queued", "skipped", "started"]))
         }
     }
+
+    @Test("A run the executor refuses is recorded as a failed fire, not lost")
+    func refusedRun() async throws {
+        let clock = ManualClock()
+        let wall = WallClock { SchedulerTests.base.addingTimeInterval(Double(clock.now.offset.components.seconds)) }
+        let f = SkillRuntimeTests.Fixture()
+        try f.skill("temporary", []) { _, _ in .null }
+        let workflow = try Workflow(json: #"{"name": "gone", "schedule": "* * * * *", "steps": [{"name": "s", "skill": "temporary"}]}"#)
+        let scheduler = try Scheduler(executor: WorkflowExecutor(runtime: f.runtime), workflows: [workflow], clock: clock, wallClock: wall)
+        try f.registry.unregister("temporary")
+        let task = Task { try await scheduler.run() }
+        try await Self.untilSleeping(clock)
+        clock.advance(.seconds(60))
+        try await Self.untilFires(scheduler, 2)
+        task.cancel()
+        _ = try? await task.value
+        #expect(scheduler.fires.map(\.action) == ["started", "failed"])
+        #expect(scheduler.fires.last?.error?.contains("unknown skill 'temporary'") == true)
+    }
 }

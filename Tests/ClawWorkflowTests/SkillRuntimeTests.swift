@@ -172,3 +172,35 @@ struct SkillRuntimeTests {
         await #expect(throws: CircuitOpenError.self) { try await f.runtime.run(skill: "slow", input: .null, trigger: Self.user) }
     }
 }
+
+/// An audit store whose disk is gone.
+struct BrokenAuditStore: AuditStore {
+    func fail() -> ClawSecurityError { ClawSecurityError(.auditStorage, "disk full") }
+    func append(_ entry: AuditEntry) throws(ClawSecurityError) { throw fail() }
+    func entries() throws(ClawSecurityError) -> [AuditEntry] { [] }
+    func replace(with entries: [AuditEntry], anchor: AuditAnchor) throws(ClawSecurityError) { throw fail() }
+    func anchor() throws(ClawSecurityError) -> AuditAnchor? { nil }
+    func saveCheckpoint(_ checkpoint: AuditCheckpoint) throws(ClawSecurityError) { throw fail() }
+    func checkpoint() throws(ClawSecurityError) -> AuditCheckpoint? { nil }
+}
+
+@Suite("Skill runtime and an unwritable audit log")
+struct AuditFailureTests {
+    @Test("When allows must be audited and the log cannot be written, calls are refused")
+    func failClosed() async throws {
+        let registry = SkillRegistry()
+        try BuiltinSkills.register(in: registry)
+        let strict = SkillRuntime(
+            registry: registry, keyRing: SkillRuntimeTests.ring, policy: PolicyEngine(rules: []),
+            audit: AuditLog(store: BrokenAuditStore(), keyRing: SkillRuntimeTests.ring, configuration: .init(recordsAllows: true)))
+        let error = await #expect(throws: AuthorizationDenied.self) {
+            try await strict.run(skill: "echo", input: .null, trigger: SkillRuntimeTests.user)
+        }
+        #expect(error?.reason.contains("audit log cannot be written") == true)
+        // Recording only denials, an allowed call needs no write and goes through.
+        let lenient = SkillRuntime(
+            registry: registry, keyRing: SkillRuntimeTests.ring, policy: PolicyEngine(rules: []),
+            audit: AuditLog(store: BrokenAuditStore(), keyRing: SkillRuntimeTests.ring))
+        #expect(try await lenient.run(skill: "echo", input: .object(["input": .int(7)]), trigger: SkillRuntimeTests.user) == .int(7))
+    }
+}

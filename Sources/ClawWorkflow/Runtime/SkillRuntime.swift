@@ -200,10 +200,18 @@ public final class SkillRuntime: Sendable {
             workflowRunID: runID, timestamp: wallClock.now())
         let decision = policy.evaluate(context)
         if !decision.isAllowed {
+            // The call is refused whether or not the denial could be written.
             _ = try? audit?.record(decision, context: context)
             throw AuthorizationDenied(permission: permission, reason: decision.reason, ruleID: decision.ruleID)
         }
-        if audit?.configuration.recordsAllows == true { _ = try? audit?.record(decision, context: context) }
+        if let audit, audit.configuration.recordsAllows {
+            // An allow that must be audited and cannot be is refused: fail closed.
+            do {
+                try audit.record(decision, context: context)
+            } catch {
+                throw AuthorizationDenied(permission: permission, reason: "the audit log cannot be written: \(error.reason)", ruleID: nil)
+            }
+        }
     }
 
     func recordDenial(

@@ -22,8 +22,17 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
         public let workflow: String
         /// When it was due.
         public let due: Date
-        /// `started`, `skipped` or `queued`.
+        /// `started`, `skipped`, `queued` or `failed` (the executor refused the run).
         public let action: String
+        /// Why the executor refused the run, for `failed`.
+        public let error: String?
+
+        init(workflow: String, due: Date, action: String, error: String? = nil) {
+            self.workflow = workflow
+            self.due = due
+            self.action = action
+            self.error = error
+        }
     }
 
     struct Entry: Sendable {
@@ -114,7 +123,13 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
         group.addTask {
             var again = true
             while again {
-                _ = try? await self.executor.run(entry.workflow, trigger: .scheduler)
+                do {
+                    _ = try await self.executor.run(entry.workflow, trigger: .scheduler)
+                } catch {
+                    // A refused run (the concurrency limit, a workflow no longer valid) is recorded, not lost.
+                    let reason = (error as? WorkflowError)?.description ?? "the executor refused the run"
+                    self.record(Fire(workflow: name, due: self.wallClock.now(), action: "failed", error: reason))
+                }
                 again = self.state.withLock { state in
                     if state.queued.remove(name) != nil { return true }
                     state.running.remove(name)
