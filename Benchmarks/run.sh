@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# Runs ClawSecurityBenchmarks and the peer measurements (openssl speed, Python cryptography, pyotp;
-# pymacaroons, cedarpy, casbin) in one session on this machine, and writes small text/markdown/JSON files
-# to Benchmarks/results/:
+# Runs both benchmark targets, ClawSecurityBenchmarks and ClawWorkflowBenchmarks, and the peer measurements
+# (openssl speed, Python cryptography, pyotp; pymacaroons, cedarpy, casbin) in one session on this machine,
+# and writes small text/markdown/JSON files to Benchmarks/results/:
 #
 #   environment.txt                  machine, toolchain, versions, load average before/after each step
-#   swift-benchmarks.md              the benchmark tool's per-operation tables (p0…p100, markdown)
+#   swift-benchmarks.md              the benchmark tool's per-operation tables (p0…p100, markdown), one
+#                                    "## <target>" section per benchmark target
 #   peers.md, peers.json             bench_peers.py's table and raw figures
 #   authz-peers.md, authz-peers.json bench_authz_peers.py's table and raw figures (tokens, policy)
-#   comparison.md                    Claw against peers side by side, and the performance targets
+#   comparison.md                    Claw against peers side by side, the performance targets, and the
+#                                    workflow engine's figures against its aims (no peers)
 #
 # Usage (from anywhere):  Benchmarks/run.sh
 #   SKIP_SWIFT=1 / SKIP_PEERS=1 reuse the previous results of that half; FILTER='regex' limits the
-#   Swift benchmarks; REPS / OPENSSL_REPS / OPENSSL_SECONDS are passed to bench_peers.py, REPS and
+#   Swift benchmarks (of both targets); REPS / OPENSSL_REPS / OPENSSL_SECONDS are passed to bench_peers.py, REPS and
 #   POLICY_SIZES to bench_authz_peers.py.
 #
 # The first run builds swift-crypto and the benchmark tool in release mode: several minutes.
@@ -44,12 +46,19 @@ log() { echo "[$(date -u +%H:%M:%SZ)] $*  (loadavg $(cut -d' ' -f1-3 /proc/loada
 } > "$results/environment.txt"
 # (With both halves skipped, environment.txt keeps describing the session that produced the results.)
 
+# The benchmark targets of Benchmarks/Package.swift. `benchmark run` without --target runs all of them, one
+# after the other, into one markdown document with a "## <target>" section each.
+targets=(ClawSecurityBenchmarks ClawWorkflowBenchmarks)
+
 if [ -z "${SKIP_SWIFT:-}" ]; then
-    log "building ClawSecurityBenchmarks (release)"
-    swift build -c release --package-path Benchmarks --scratch-path Benchmarks/.build \
-        --product ClawSecurityBenchmarks > "$results/.swift-build.log" 2>&1 \
-        || { tail -40 "$results/.swift-build.log" >&2; exit 1; }
-    log "running ClawSecurityBenchmarks"
+    : > "$results/.swift-build.log"
+    for target in "${targets[@]}"; do
+        log "building $target (release)"
+        swift build -c release --package-path Benchmarks --scratch-path Benchmarks/.build \
+            --product "$target" >> "$results/.swift-build.log" 2>&1 \
+            || { tail -40 "$results/.swift-build.log" >&2; exit 1; }
+    done
+    log "running ${targets[*]}"
     filter=()
     [ -n "${FILTER:-}" ] && filter=(--filter "$FILTER")
     swift package --package-path Benchmarks --scratch-path Benchmarks/.build \
@@ -57,8 +66,13 @@ if [ -z "${SKIP_SWIFT:-}" ]; then
         || { tail -60 "$results/.swift-stderr.log" >&2; tail -60 "$results/.swift-raw.md" >&2; exit 1; }
     # Keep the tables; drop the plugin's build progress lines.
     sed -n '/^## Baseline/,$p' "$results/.swift-raw.md" > "$results/swift-benchmarks.md"
+    # Every target must have its section (a FILTER may leave one without benchmarks).
+    for target in "${targets[@]}"; do
+        grep -q "^## $target\$" "$results/swift-benchmarks.md" \
+            || log "WARNING: no '## $target' section in swift-benchmarks.md${FILTER:+ (FILTER='$FILTER')}"
+    done
     rm -f "$results/.swift-raw.md" "$results/.swift-stderr.log" "$results/.swift-build.log"
-    log "ClawSecurityBenchmarks done"
+    log "${targets[*]} done"
 fi
 
 if [ -z "${SKIP_PEERS:-}" ]; then
