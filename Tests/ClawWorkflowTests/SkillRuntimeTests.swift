@@ -84,6 +84,13 @@ struct SkillRuntimeTests {
             try f.registry.register(ClosureSkill(SkillDescriptor(name: "core", version: 9, permissions: ["shell"])) { _, _ in .null })
         }
         #expect(throws: WorkflowError(.protectedSkill, "")) { try f.registry.unregister("core") }
+        // Names the registry cannot trust are refused.
+        #expect(throws: WorkflowError(.invalidSkill, "")) {
+            try f.registry.register(ClosureSkill(SkillDescriptor(name: "sneaky", permissions: ["none"])) { _, _ in .null })
+        }
+        #expect(throws: WorkflowError(.invalidSkill, "")) {
+            try f.registry.register(ClosureSkill(SkillDescriptor(name: "bad name!")) { _, _ in .null })
+        }
     }
 
     @Test("A nested call gets only the permissions both skills declare, one level deeper")

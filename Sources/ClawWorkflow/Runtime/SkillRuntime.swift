@@ -37,6 +37,9 @@ public final class SkillRuntime: Sendable {
     /// The permission a trigger needs to run a skill; policies can match it with the skill as the tool.
     public static let runPermission = "skill.run"
 
+    /// The only permission in the token of a skill that declares none; no service grants it.
+    public static let noPermission = "none"
+
     /// The registered skills.
     public let registry: SkillRegistry
     /// Limits.
@@ -106,7 +109,7 @@ public final class SkillRuntime: Sendable {
             permission: Self.runPermission, tool: name, caller: trigger.identity, callerType: trigger.callerType,
             chainDepth: chainDepth, runID: runID)
         // 2. The step's token: the caller's narrowed to the callee, or a fresh one for a top-level call.
-        let permissions = entry.descriptor.permissions.isEmpty ? ["none"] : entry.descriptor.permissions
+        let permissions = entry.descriptor.permissions.isEmpty ? [Self.noPermission] : entry.descriptor.permissions
         let caveats: [CaveatPredicate] = [
             .permissions(permissions), .maximumChainDepth(configuration.maximumChainDepth),
             .expires(wallClock.now().addingTimeInterval(configuration.tokenLifetime)),

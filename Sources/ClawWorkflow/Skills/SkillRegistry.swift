@@ -35,6 +35,10 @@ public final class SkillRegistry: Sendable {
         guard descriptor.permissions.allSatisfy(CaveatPredicate.isValidName) else {
             throw WorkflowError(.invalidSkill, "skill '\(descriptor.name)' declares an invalid permission name")
         }
+        // "none" stands for "no permission" in the tokens of skills that declare none.
+        guard !descriptor.permissions.contains(SkillRuntime.noPermission) else {
+            throw WorkflowError(.invalidSkill, "'\(SkillRuntime.noPermission)' is reserved and cannot be declared")
+        }
         let result: Result<Void, WorkflowError> = entries.withLock { entries in
             if let existing = entries[descriptor.name] {
                 if existing.isCore {
