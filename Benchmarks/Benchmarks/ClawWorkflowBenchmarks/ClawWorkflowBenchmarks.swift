@@ -176,4 +176,28 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(record)
         }
     }
+
+    // The same workflow shape, but every step's skill checks its token once through SkillContext
+    // (`authorize("memory")`: token verification for this skill, depth and run, plus a policy decision), so
+    // minting and verification are both on the measured path.
+    let verifyingRegistry = SkillRegistry()
+    try! verifyingRegistry.register(ClosureSkill(SkillDescriptor(name: "checked", permissions: ["memory"])) { payload, context in
+        try context.authorize("memory")
+        return payload["input"] ?? .null
+    })
+    let verifyingRuntime = SkillRuntime(registry: verifyingRegistry, keyRing: keyRing, policy: PolicyEngine(rules: []), audit: nil)
+    let verifyingSteps = (0..<10).map { i in JSONValue.object(["name": .string("s\(i)"), "skill": .string("checked")]) }
+    let verifyingWorkflow = try! Workflow(json: .object(["name": .string("ten-verified"), "steps": .array(verifyingSteps)]))
+    let verifyingExecutor = WorkflowExecutor(runtime: verifyingRuntime, store: InMemoryRunStore())
+
+    Benchmark(
+        "WorkflowExecutor.run 10-step workflow, each step verifies its token (per run)",
+        configuration: .init(scalingFactor: .one, maxDuration: .seconds(3), maxIterations: 20_000)
+    ) { benchmark in
+        for _ in benchmark.scaledIterations {
+            let record = try await verifyingExecutor.run(verifyingWorkflow, input: .int(0), trigger: trigger)
+            precondition(record.status == .succeeded && record.steps.count == 10)
+            blackHole(record)
+        }
+    }
 }
