@@ -1,5 +1,6 @@
 import ArgumentParser
 import ClawWorkflow
+import Crypto
 import Foundation
 
 /// `claw workflow`: validate and run workflow files.
@@ -84,7 +85,7 @@ struct WorkflowCommand: AsyncParsableCommand {
             if ProcessInfo.processInfo.environment[KeyRing.environmentVariable] != nil {
                 keyRing = try CommandFailure.guarding { try KeyRing.fromEnvironment() }
             } else {
-                keyRing = try KeyRing(secretKeyBase: Hex.encode(SystemRandomNumberGenerator.randomBytes(32)))
+                keyRing = try KeyRing(secretKeyBase: SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
             }
             let rules = try policies.map { path in try CommandFailure.guarding { try PolicyRule.parseFile(try WorkflowCommand.read(path)) } } ?? []
             let log = audit.map { AuditLog(store: FileAuditStore(url: URL(fileURLWithPath: $0)), keyRing: keyRing) }
@@ -99,13 +100,5 @@ struct WorkflowCommand: AsyncParsableCommand {
             print(record.json.canonicalText)
             if record.status != .succeeded { throw ExitCode(1) }
         }
-    }
-}
-
-extension SystemRandomNumberGenerator {
-    /// Random bytes from the system generator.
-    static func randomBytes(_ count: Int) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in generator.next() }
     }
 }

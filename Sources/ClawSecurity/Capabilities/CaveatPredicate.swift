@@ -30,8 +30,8 @@ public struct CaveatPredicate: Sendable, Hashable, CustomStringConvertible {
     public static func maximumChainDepth(_ depth: Int) -> CaveatPredicate { .init(kind: .chainDepth(depth)) }
     /// Allows use strictly before `date` (whole seconds).
     public static func expires(_ date: Date) -> CaveatPredicate {
-        let text = RFC3339.format(date)
-        return .init(kind: .expires(RFC3339.parse(text)!, text))
+        let whole = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
+        return .init(kind: .expires(whole, RFC3339.format(whole)))
     }
     /// Allows only requests of one workflow run.
     public static func workflowRun(_ id: String) -> CaveatPredicate { .init(kind: .workflowRun(id)) }
@@ -138,14 +138,12 @@ public struct CaveatPredicate: Sendable, Hashable, CustomStringConvertible {
             }
     }
 
-    static func isName(_ s: String) -> Bool {
-        var s = s
-        return s.withUTF8 { isName($0) }
-    }
-
     /// Returns whether a text can be a permission, skill or run name inside a caveat: 1 to 128 characters
     /// of letters, digits and `_ - . :`.
-    public static func isValidName(_ text: String) -> Bool { isName(text) }
+    public static func isValidName(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { isName($0) }
+    }
 
     /// The canonical text written into tokens.
     public var description: String {

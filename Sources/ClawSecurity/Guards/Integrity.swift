@@ -16,6 +16,11 @@ public enum Integrity {
     /// - Returns: 64 hex digits.
     /// - Throws: ``ClawSecurityError/Code/fileUnreadable`` when the file cannot be opened or read.
     public static func sha256(fileAt url: URL) throws(ClawSecurityError) -> String {
+        Hex.encode(try digest(fileAt: url))
+    }
+
+    /// The SHA-256 digest of a file, read in 64 KiB chunks.
+    static func digest(fileAt url: URL) throws(ClawSecurityError) -> SHA256Digest {
         let handle: FileHandle
         do {
             handle = try FileHandle(forReadingFrom: url)
@@ -34,7 +39,7 @@ public enum Integrity {
             guard let chunk, !chunk.isEmpty else { break }
             hasher.update(data: chunk)
         }
-        return Hex.encode(hasher.finalize())
+        return hasher.finalize()
     }
 
     /// Checks a file against an expected SHA-256, in constant time.
@@ -48,7 +53,7 @@ public enum Integrity {
         guard expected.count == SHA256.byteCount else {
             throw ClawSecurityError(.invalidHex, "a SHA-256 digest is 64 hex digits")
         }
-        let actual = try Hex.decode(sha256(fileAt: url))
+        let actual = Array(try digest(fileAt: url))
         guard ConstantTime.equalFixedSize(actual, expected) else {
             throw ClawSecurityError(.integrityMismatch, "\(url.lastPathComponent) does not match its expected SHA-256")
         }

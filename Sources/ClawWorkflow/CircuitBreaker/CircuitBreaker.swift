@@ -121,14 +121,7 @@ public final class CircuitBreaker<C: Clock>: Sendable where C.Duration == Durati
     private func record(_ result: CircuitBreakerStateMachine<C.Instant>.Result, generation: UInt64, start: C.Instant) {
         let now = clock.now
         let duration = start.duration(to: now)
-        let notify: (Change, [AsyncStream<Change>.Continuation])? = storage.withLock { storage in
-            let before = storage.machine.state
-            let changed = storage.machine.record(result, generation: generation, duration: duration, now: now)
-            publish(storage.machine)
-            guard changed else { return nil }
-            return (Change(from: before, to: storage.machine.state), Array(storage.subscribers.values))
-        }
-        if let (change, subscribers) = notify { for s in subscribers { s.yield(change) } }
+        apply { $0.record(result, generation: generation, duration: duration, now: now) }
     }
 
     /// Opens the breaker until ``reset()``.

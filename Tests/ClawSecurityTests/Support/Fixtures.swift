@@ -1,3 +1,4 @@
+import ClawSecurity
 import Foundation
 
 /// Reads test data from the repository's Fixtures folder (never from outside the repository).
@@ -15,11 +16,4 @@ enum Fixtures {
 }
 
 /// Decodes hex in tests, where the input is trusted.
-func bytes(hex: String) -> [UInt8] {
-    var out = [UInt8]()
-    var it = hex.utf8.makeIterator()
-    while let hi = it.next(), let lo = it.next() {
-        out.append(UInt8(String(decoding: [hi, lo], as: UTF8.self), radix: 16)!)
-    }
-    return out
-}
+func bytes(hex: String) -> [UInt8] { try! Hex.decode(hex) }
