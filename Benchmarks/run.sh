@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
 # Runs both benchmark targets, ClawSecurityBenchmarks and ClawWorkflowBenchmarks, and the peer measurements
-# (openssl speed, Python cryptography, pyotp; pymacaroons, cedarpy, casbin) in one session on this machine,
-# and writes small text/markdown/JSON files to Benchmarks/results/:
+# (openssl speed, Python cryptography, pyotp; pymacaroons, cedarpy, casbin; nh3, lxml) in one session on this
+# machine, and writes small text/markdown/JSON files to Benchmarks/results/:
 #
 #   environment.txt                  machine, toolchain, versions, load average before/after each step
 #   swift-benchmarks.md              the benchmark tool's per-operation tables (p0…p100, markdown), one
 #                                    "## <target>" section per benchmark target
 #   peers.md, peers.json             bench_peers.py's table and raw figures
 #   authz-peers.md, authz-peers.json bench_authz_peers.py's table and raw figures (tokens, policy)
+#   html-peers.md, html-peers.json   bench_html_peers.py's table and raw figures (HTML to text, MB/s)
 #   comparison.md                    Claw against peers side by side, the performance targets, and the
 #                                    workflow engine's figures against its aims (no peers)
 #
 # Usage (from anywhere):  Benchmarks/run.sh
 #   SKIP_SWIFT=1 / SKIP_PEERS=1 reuse the previous results of that half; FILTER='regex' limits the
 #   Swift benchmarks (of both targets); REPS / OPENSSL_REPS / OPENSSL_SECONDS are passed to bench_peers.py, REPS and
-#   POLICY_SIZES to bench_authz_peers.py.
+#   POLICY_SIZES to bench_authz_peers.py, REPS to bench_html_peers.py.
+#
+# The HTML-to-text benchmarks (Swift and peers) read the same 200 pages of Debian's python3.11-doc, listed by
+# peers/html_corpus.py in Benchmarks/.corpus/html-pages.txt before either half runs; run as root, this script
+# installs python3.11-doc with apt-get when /usr/share/doc/python3.11/html is missing.
 #
 # The first run builds swift-crypto and the benchmark tool in release mode: several minutes.
 # Swift 6.3 has no jemalloc backend; malloc counts come from the benchmark package's
@@ -49,6 +54,25 @@ log() { echo "[$(date -u +%H:%M:%SZ)] $*  (loadavg $(cut -d' ' -f1-3 /proc/loada
 # The benchmark targets of Benchmarks/Package.swift. `benchmark run` without --target runs all of them, one
 # after the other, into one markdown document with a "## <target>" section each.
 targets=(ClawSecurityBenchmarks ClawWorkflowBenchmarks)
+
+# The HTML corpus: listed for both halves (the Swift benchmarks read the list file too).
+corpus_list="$here/.corpus/html-pages.txt"
+if [ -z "${SKIP_SWIFT:-}" ] || [ -z "${SKIP_PEERS:-}" ]; then
+    if [ ! -d /usr/share/doc/python3.11/html ]; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+            log "installing the HTML corpus: apt-get install -y python3.11-doc"
+            { apt-get update -q && apt-get install -y -q python3.11-doc; } > "$results/.apt.log" 2>&1 \
+                || { tail -20 "$results/.apt.log" >&2; echo "run.sh: 'apt-get install -y python3.11-doc' failed" >&2; exit 1; }
+            rm -f "$results/.apt.log"
+        else
+            echo "run.sh: /usr/share/doc/python3.11/html is missing; install the HTML corpus as root:" \
+                "apt-get update && apt-get install -y python3.11-doc" >&2
+        fi
+    fi
+    corpus_id="$(python3 "$peers/html_corpus.py" --list "$corpus_list")" \
+        || { echo "run.sh: no HTML corpus pages; install them as root: apt-get install -y python3.11-doc" >&2; exit 1; }
+    log "$corpus_id"
+fi
 
 if [ -z "${SKIP_SWIFT:-}" ]; then
     : > "$results/.swift-build.log"
@@ -90,6 +114,9 @@ if [ -z "${SKIP_PEERS:-}" ]; then
     "$peers/.venv/bin/python" "$peers/bench_peers.py" --json "$results/peers.json" --markdown "$results/peers.md"
     log "running peers/bench_authz_peers.py"
     "$peers/.venv/bin/python" "$peers/bench_authz_peers.py" --json "$results/authz-peers.json" --markdown "$results/authz-peers.md"
+    log "running peers/bench_html_peers.py"
+    "$peers/.venv/bin/python" "$peers/bench_html_peers.py" --pages "$corpus_list" \
+        --json "$results/html-peers.json" --markdown "$results/html-peers.md"
     log "peers done"
 fi
 
