@@ -41,5 +41,18 @@ let package = Package(
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
         ),
+        // The HTML tokenizer (and, once it exists, ContentSanitizer) over the 200-page corpus that
+        // peers/bench_html_peers.py gives nh3 and lxml; the page list is Benchmarks/.corpus/html-pages.txt.
+        .executableTarget(
+            name: "ClawSanitizerBenchmarks",
+            dependencies: [
+                .product(name: "ClawSecurity", package: "claw"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/ClawSanitizerBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
     ]
 )

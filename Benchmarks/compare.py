@@ -1,19 +1,24 @@
 #!/usr/bin/env python3
-"""Side-by-side table of ClawSecurityBenchmarks and the peer figures, with the performance targets, and the
-ClawWorkflowBenchmarks figures (circuit breaker, skill runtime, workflow executor) against their aims.
+"""Side-by-side table of ClawSecurityBenchmarks and the peer figures, with the performance targets, the
+ClawWorkflowBenchmarks figures (circuit breaker, skill runtime, workflow executor) against their aims, and
+ClawSanitizerBenchmarks (HTML tokenizer, later ContentSanitizer) in MB/s beside nh3 and lxml.
 
-Usage: compare.py SWIFT_MARKDOWN PEERS_JSON [AUTHZ_PEERS_JSON] > comparison.md
+Usage: compare.py SWIFT_MARKDOWN PEERS_JSON [AUTHZ_PEERS_JSON [HTML_PEERS_JSON]] > comparison.md
 
 SWIFT_MARKDOWN is the output of `swift package benchmark run --format markdown` (per-operation figures,
-the default scaled output; both benchmark targets in one file); PEERS_JSON is what peers/bench_peers.py
+the default scaled output; all benchmark targets in one file); PEERS_JSON is what peers/bench_peers.py
 --json wrote; AUTHZ_PEERS_JSON, if given, is what peers/bench_authz_peers.py --json wrote (capability
 tokens and policy decisions). The workflow section needs no peer file: it has no peers.
+HTML_PEERS_JSON is what peers/bench_html_peers.py --json wrote (nh3, lxml, and the corpus's size); when it
+is not given, html-peers.json beside PEERS_JSON is used if it exists. The "HTML to text" section turns
+ClawSanitizerBenchmarks' per-pass times (one pass = all 200 pages) into MB/s with the corpus's byte count.
 Standard library only.
 
 The ratio column divides Claw's thread-CPU p50 by the peer's figure, which is also CPU time (the thread's
 for Python, user CPU for openssl speed): below 1 means Claw is faster.
 """
 import json
+import os
 import re
 import sys
 
@@ -433,6 +438,124 @@ def workflow(swift):
                      "within" if est > STEPS_PER_SECOND_TARGET else "not within"))
 
 
+
+
+# ---------------------------------------------------------------- HTML to text
+
+# Aims from the issue, in MB/s (10^6 input bytes per second).
+TOKENIZER_TARGET_MBPS = 200.0
+SANITIZER_TARGET_MBPS = 100.0
+# The corpus of peers/html_corpus.py with python3.11-doc 3.11.2; used only when html-peers.json is missing.
+DEFAULT_CORPUS_BYTES = 21_259_889
+
+HTML_TOKENIZER = "HTMLTokenizer corpus (200 pages)"
+HTML_TOKENIZER_CALLER = "HTMLTokenizer corpus, sink in the caller's module"
+HTML_TOKENIZER_CALLER_OWN = "HTMLTokenizer corpus, sink in the caller's module, own content-state lookup"
+# >>> ContentSanitizer: the name of its benchmark in Benchmarks/ClawSanitizerBenchmarks, to be added (one pass
+# over the 200 pages per iteration, like the tokenizer's). Until that benchmark exists its rows say
+# "not measured"; rename here if the benchmark gets another name.
+HTML_SANITIZER = "ContentSanitizer layers 1-5 corpus (200 pages)"
+# <<< ContentSanitizer
+
+HTML_CLAW_ROWS = [
+    # (benchmark, label, note)
+    (HTML_TOKENIZER, "Claw HTMLTokenizer.statistics(of:)",
+     "tokenizer only: counts tokens, no text out; content states switched as a browser would"),
+    (HTML_TOKENIZER_CALLER, "Claw HTMLTokenizer.tokenize(_:into:), sink in the caller's module",
+     "diagnostic: the same counting sink, reached through the unspecialized generic call across modules; "
+     "content states from the public (generic, so also unspecialized) HTMLContentState.after(startTag:)"),
+    (HTML_TOKENIZER_CALLER_OWN, "Claw HTMLTokenizer.tokenize(_:into:), sink in the caller's module, own state lookup",
+     "diagnostic: as above, but the sink decides content states itself (non-generic): the unspecialized "
+     "tokenize(_:into:) alone"),
+    (HTML_SANITIZER, "Claw ContentSanitizer layers 1-5", "HTML to text, comparable with the peers"),
+]
+
+
+def html(swift, html_peers):
+    """The ClawSanitizerBenchmarks rows as MB/s beside nh3 and lxml, and the HTML aims."""
+    corpus = (html_peers or {}).get("corpus", {})
+    corpus_bytes = corpus.get("bytes") or DEFAULT_CORPUS_BYTES
+    peer_rows = (html_peers or {}).get("html_to_text", {})
+
+    def get(name, metric="Time", pct="p50"):
+        return swift.get(name, {}).get(metric, {}).get(pct)
+
+    def mbps(ns):
+        return corpus_bytes * 1e3 / ns if ns else None
+
+    def fm(v):
+        return "–" if v is None else "%.1f MB/s" % v
+
+    print()
+    print("## HTML to text (%d pages, %s bytes; MB = 10^6 input bytes)" % (corpus.get("pages", 200), "{:,}".format(corpus_bytes)))
+    print()
+    if not html_peers:
+        print("(No html-peers.json: no peer figures; the corpus size is taken as %s bytes, python3.11-doc 3.11.2.)"
+              % "{:,}".format(DEFAULT_CORPUS_BYTES))
+        print()
+    if not any(get(n) for n, _, _ in HTML_CLAW_ROWS):
+        print("(The Swift results have no ClawSanitizerBenchmarks rows, e.g. after a FILTER run.)")
+        print()
+    print("Claw: corpus bytes ÷ time of one pass over all pages (each page separately), at the benchmark's p50")
+    print("(wall clock, and the thread's CPU time). Peers (peers/bench_html_peers.py): median of their passes,")
+    print("thread CPU (their main figure) and wall clock. The tokenizer produces no text, so only the")
+    print("ContentSanitizer row compares like with like against nh3 and lxml.")
+    print()
+    print("| operation | MB/s (wall, p50) | MB/s (thread CPU, p50) | wall p25–p75 as MB/s | ms per pass (wall p50) | mallocs per pass | note |")
+    print("|---|---|---|---|---|---|---|")
+    for name, label, note in HTML_CLAW_ROWS:
+        wall = get(name)
+        if wall is None:
+            print("| %s | not measured | not measured | – | – | – | %s |" % (label, note))
+            continue
+        mallocs = get(name, "Malloc")
+        print("| %s | %s | %s | %.1f–%.1f | %.1f | %s | %s |" % (
+            label, fm(mbps(wall)), fm(mbps(get(name, "threadCPU"))),
+            mbps(get(name, "Time", "p75")), mbps(get(name, "Time", "p25")), wall / 1e6,
+            "–" if mallocs is None else "{:,.0f}".format(mallocs), note))
+    for key, row in peer_rows.items():
+        print("| %s | %s | %s | – | %.1f | – | peer, %s; median of %s passes |" % (
+            key, fm(row.get("wall_MBps")), fm(row.get("MBps")), row.get("wall_ms_per_pass", float("nan")),
+            "{:,} characters of text out".format(row["output_chars"]) if "output_chars" in row else "text out",
+            row.get("reps", "?")))
+    if html_peers and html_peers.get("notes"):
+        print()
+        print("Peers: %s." % html_peers["notes"])
+
+    # The benchmark's own "input kB/s" uses the bytes it read; a corpus other than the peers' shows here.
+    wall, rate = get(HTML_TOKENIZER), get(HTML_TOKENIZER, "input kB/s")
+    if wall and rate:
+        read = rate * 1e3 * wall / 1e9
+        if abs(read - corpus_bytes) > 0.02 * corpus_bytes:
+            print()
+            print("**Warning:** the Swift benchmark read about %s bytes, not the peers' %s: different corpora."
+                  % ("{:,.0f}".format(read), "{:,}".format(corpus_bytes)))
+
+    def verdict(ok):
+        return "**met**" if ok else "**missed**"
+
+    print()
+    print("## HTML targets")
+    print()
+    print("| aim | Claw (wall p50) | bound | verdict |")
+    print("|---|---|---|---|")
+    for name, label, bound in ((HTML_TOKENIZER, "tokenizer over 200 MB/s (HTMLTokenizer.statistics, 200 pages)",
+                                TOKENIZER_TARGET_MBPS),
+                               (HTML_SANITIZER, "layers 1-5 over 100 MB/s (ContentSanitizer, 200 pages)",
+                                SANITIZER_TARGET_MBPS)):
+        v = mbps(get(name))
+        if v is None:
+            print("| %s | not measured | > %.0f MB/s | – |" % (label, bound))
+        else:
+            print("| %s | %.1f MB/s | > %.0f MB/s | %s (%.2f× the bound) |" % (label, v, bound, verdict(v > bound), v / bound))
+    sanitizer = mbps(get(HTML_SANITIZER))
+    if sanitizer and peer_rows:
+        best_key, best = max(((k, r["MBps"]) for k, r in peer_rows.items()), key=lambda kv: kv[1])
+        print("| (reference) ContentSanitizer against the fastest peer, %s (thread CPU) | %.1f MB/s | %.1f MB/s | %.2f× |"
+              % (best_key, mbps(get(HTML_SANITIZER, "threadCPU")) or sanitizer, best,
+                 (mbps(get(HTML_SANITIZER, "threadCPU")) or sanitizer) / best))
+
+
 def main_all():
     main()
     swift = parse_swift(sys.argv[1])
@@ -440,6 +563,12 @@ def main_all():
         with open(sys.argv[3], encoding="utf-8") as f:
             authz(swift, json.load(f))
     workflow(swift)
+    html_path = sys.argv[4] if len(sys.argv) > 4 else os.path.join(os.path.dirname(sys.argv[2]), "html-peers.json")
+    html_peers = None
+    if os.path.exists(html_path):
+        with open(html_path, encoding="utf-8") as f:
+            html_peers = json.load(f)
+    html(swift, html_peers)
 
 
 if __name__ == "__main__":

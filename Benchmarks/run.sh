@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs both benchmark targets, ClawSecurityBenchmarks and ClawWorkflowBenchmarks, and the peer measurements
-# (openssl speed, Python cryptography, pyotp; pymacaroons, cedarpy, casbin; nh3, lxml) in one session on this
-# machine, and writes small text/markdown/JSON files to Benchmarks/results/:
+# Runs the benchmark targets (ClawSecurityBenchmarks, ClawWorkflowBenchmarks, ClawSanitizerBenchmarks) and the
+# peer measurements (openssl speed, Python cryptography, pyotp; pymacaroons, cedarpy, casbin; nh3, lxml) in one
+# session on this machine, and writes small text/markdown/JSON files to Benchmarks/results/:
 #
 #   environment.txt                  machine, toolchain, versions, load average before/after each step
 #   swift-benchmarks.md              the benchmark tool's per-operation tables (p0…p100, markdown), one
@@ -9,12 +9,13 @@
 #   peers.md, peers.json             bench_peers.py's table and raw figures
 #   authz-peers.md, authz-peers.json bench_authz_peers.py's table and raw figures (tokens, policy)
 #   html-peers.md, html-peers.json   bench_html_peers.py's table and raw figures (HTML to text, MB/s)
-#   comparison.md                    Claw against peers side by side, the performance targets, and the
-#                                    workflow engine's figures against its aims (no peers)
+#   comparison.md                    Claw against peers side by side, the performance targets, the
+#                                    workflow engine's figures against its aims (no peers), and the HTML
+#                                    tokenizer/sanitizer in MB/s beside nh3 and lxml
 #
 # Usage (from anywhere):  Benchmarks/run.sh
 #   SKIP_SWIFT=1 / SKIP_PEERS=1 reuse the previous results of that half; FILTER='regex' limits the
-#   Swift benchmarks (of both targets); REPS / OPENSSL_REPS / OPENSSL_SECONDS are passed to bench_peers.py, REPS and
+#   Swift benchmarks (of all targets); REPS / OPENSSL_REPS / OPENSSL_SECONDS are passed to bench_peers.py, REPS and
 #   POLICY_SIZES to bench_authz_peers.py, REPS to bench_html_peers.py.
 #
 # The HTML-to-text benchmarks (Swift and peers) read the same 200 pages of Debian's python3.11-doc, listed by
@@ -53,7 +54,7 @@ log() { echo "[$(date -u +%H:%M:%SZ)] $*  (loadavg $(cut -d' ' -f1-3 /proc/loada
 
 # The benchmark targets of Benchmarks/Package.swift. `benchmark run` without --target runs all of them, one
 # after the other, into one markdown document with a "## <target>" section each.
-targets=(ClawSecurityBenchmarks ClawWorkflowBenchmarks)
+targets=(ClawSecurityBenchmarks ClawWorkflowBenchmarks ClawSanitizerBenchmarks)
 
 # The HTML corpus: listed for both halves (the Swift benchmarks read the list file too).
 corpus_list="$here/.corpus/html-pages.txt"
@@ -121,6 +122,6 @@ if [ -z "${SKIP_PEERS:-}" ]; then
 fi
 
 python3 "$here/compare.py" "$results/swift-benchmarks.md" "$results/peers.json" "$results/authz-peers.json" \
-    > "$results/comparison.md"
+    "$results/html-peers.json" > "$results/comparison.md"
 log "wrote $results/comparison.md"
 cat "$results/comparison.md"

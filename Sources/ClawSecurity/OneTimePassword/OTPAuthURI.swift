@@ -118,7 +118,7 @@ public struct OTPAuthURI: Sendable, CustomStringConvertible {
 }
 
 extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
+    func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

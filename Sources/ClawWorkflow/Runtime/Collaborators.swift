@@ -37,36 +37,16 @@ public struct UnavailableServices: SkillServices {
     public func send(message: String, to recipient: String) async throws { throw NotConfigured(service: "messages") }
 }
 
-/// Cleans untrusted text before a model or a later step sees it. The ContentSanitizer implements it; until
-/// it is wired in, ``InvisibleCharacterSanitizer`` removes what a person cannot see.
+/// Cleans untrusted text before a model or a later step sees it. ClawSecurity's ``ContentSanitizer``
+/// implements it (the default of ``SkillRuntime``); tests may supply their own.
 public protocol ContentSanitizing: Sendable {
     /// Returns the text with hidden or hostile content removed.
-    func sanitize(_ text: String) -> String
+    func sanitizedText(_ text: String) -> String
 }
 
-/// Removes zero-width, bidi-control, tag and other invisible characters, and C0/C1 controls except tab and
-/// line breaks. It is the minimum that runs until the full ContentSanitizer replaces it.
-public struct InvisibleCharacterSanitizer: ContentSanitizing {
-    /// Creates the sanitizer.
-    public init() {}
-
-    /// Returns the text without invisible and control characters.
-    public func sanitize(_ text: String) -> String {
-        var scalars = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars where !Self.isInvisible(scalar.value) { scalars.append(scalar) }
-        return String(scalars)
-    }
-
-    static func isInvisible(_ v: UInt32) -> Bool {
-        switch v {
-        case 0x09, 0x0A, 0x0D: false
-        case 0x00...0x1F, 0x7F...0x9F: true
-        case 0x00AD, 0x034F, 0x061C, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFFA0, 0xFEFF: true
-        case 0x200B...0x200F, 0x202A...0x202E, 0x2060...0x2064, 0x2066...0x2069: true
-        case 0xFE00...0xFE0F, 0xE0000...0xE007F, 0xE0100...0xE01EF: true
-        default: false
-        }
-    }
+extension ContentSanitizer: ContentSanitizing {
+    /// The sanitized text of a document whose kind is sniffed (HTML or plain text).
+    public func sanitizedText(_ text: String) -> String { sanitize(text, kind: .auto).text }
 }
 
 /// Asks a human to approve a run (the 2FA broker implements it with a TOTP challenge on any gateway).

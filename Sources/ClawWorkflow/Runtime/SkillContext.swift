@@ -37,7 +37,7 @@ public struct SkillContext: Sendable {
     /// Fetches a URL (permission `web_read`). The text is untrusted: it is sanitized before it is returned.
     public func fetch(url: String) async throws -> String {
         try authorize("web_read")
-        return runtime.sanitizer.sanitize(try await runtime.services.fetch(url: url))
+        return runtime.sanitizer.sanitizedText(try await runtime.services.fetch(url: url))
     }
 
     /// Reads memory (permission `memory`).

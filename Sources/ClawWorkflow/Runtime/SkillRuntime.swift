@@ -57,7 +57,7 @@ public final class SkillRuntime: Sendable {
     /// Creates a runtime.
     public init(
         registry: SkillRegistry, keyRing: KeyRing, policy: PolicyEngine, audit: AuditLog?,
-        sanitizer: any ContentSanitizing = InvisibleCharacterSanitizer(), services: any SkillServices = UnavailableServices(),
+        sanitizer: any ContentSanitizing = ContentSanitizer(), services: any SkillServices = UnavailableServices(),
         approvals: (any ApprovalProvider)? = nil, configuration: Configuration = .init(), wallClock: WallClock = .system
     ) {
         self.registry = registry
@@ -151,11 +151,11 @@ public final class SkillRuntime: Sendable {
     /// Sanitizes every string in a JSON value, keys included.
     public func sanitize(_ value: JSONValue) -> JSONValue {
         switch value {
-        case .string(let s): return .string(sanitizer.sanitize(s))
+        case .string(let s): return .string(sanitizer.sanitizedText(s))
         case .array(let a): return .array(a.map(sanitize))
         case .object(let o):
             var out = [String: JSONValue]()
-            for (k, v) in o { out[sanitizer.sanitize(k)] = sanitize(v) }
+            for (k, v) in o { out[sanitizer.sanitizedText(k)] = sanitize(v) }
             return .object(out)
         default: return value
         }

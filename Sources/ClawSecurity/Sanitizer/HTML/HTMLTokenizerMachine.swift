@@ -332,7 +332,6 @@ struct HTMLTokenizerMachine: Sendable {
         var referenceCode: UInt32 = 0
         var temporaryLength = 0 // of the standard's temporary buffer (script double escapes)
         var temporaryIsScript = true // whether the temporary buffer is a prefix of "script"
-        var endTagNameStart = 0 // the first letter of an RCDATA/RAWTEXT/script end tag name
         let script: [UInt8] = Array("script".utf8)
         let eof = -1
 
@@ -483,7 +482,6 @@ struct HTMLTokenizerMachine: Sendable {
             case .rcdataEndTagOpen, .rawtextEndTagOpen, .scriptDataEndTagOpen, .scriptDataEscapedEndTagOpen:
                 if Self.isAlpha(c) {
                     startTag(isEnd: true)
-                    endTagNameStart = pos
                     state = switch state {
                     case .rcdataEndTagOpen: .rcdataEndTagName
                     case .rawtextEndTagOpen: .rawtextEndTagName

@@ -1,0 +1,295 @@
+import Benchmark
+import ClawSecurity
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// Benchmarks for ClawSecurity's HTML sanitizer, over the same 200 real pages (Debian's python3.11-doc,
+// 21,259,889 bytes) that Benchmarks/peers/bench_html_peers.py converts to text with nh3 and lxml.
+//
+// "HTMLTokenizer corpus (200 pages)" runs HTMLTokenizer.statistics(of:), whose counting sink is ClawSecurity's own
+// (specialized there). The two "sink in the caller's module" rows run the same counting sink defined here, as
+// a user of the library would: the first decides content states with the public, generic
+// HTMLContentState.after(startTag:), the second with a lookup of its own, so that the cost of the unspecialized
+// tokenize(_:into:) and that of the unspecialized after(startTag:) can be told apart.
+//
+// One measured iteration is one pass over all pages, each page tokenized separately (`scalingFactor: .one`),
+// so the figures are per pass: MB/s = corpus bytes ÷ wall time of a pass (compare.py takes the corpus bytes
+// from html-peers.json). The "input kB/s" metric is the same figure computed here, from the bytes actually
+// read, per iteration (10^3 bytes per second of wall clock), for a quick look at the raw output.
+//
+// Metrics: wall clock (µs), `threadCPU` (the calling thread's CPU time, µs; the clock the peers use),
+// throughput (passes per second, too coarse to read at a few passes per second: use the wall clock),
+// mallocCountTotal, and "input kB/s".
+//
+// The page list is Benchmarks/.corpus/html-pages.txt (written by `Benchmarks/run.sh`, or by
+// `python3 Benchmarks/peers/html_corpus.py --list Benchmarks/.corpus/html-pages.txt`), or the file named by
+// the CLAW_HTML_PAGES environment variable.
+//
+// TODO(ContentSanitizer): add "ContentSanitizer layers 1-5 corpus (200 pages)" here once ContentSanitizer
+// exists (one pass, each page sanitized separately, blackHole the output); compare.py already has its row.
+
+/// The calling thread's CPU time, as a custom metric in microseconds.
+struct ThreadCPUClock {
+    static var metric: BenchmarkMetric { .custom("threadCPU (μs)", polarity: .prefersSmaller, useScalingFactor: true) }
+
+    let started: Int
+
+    static func now() -> Int {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Int(ts.tv_sec) * 1_000_000_000 + Int(ts.tv_nsec)
+    }
+
+    static func start() -> ThreadCPUClock { ThreadCPUClock(started: now()) }
+
+    func stop(_ benchmark: Benchmark) {
+        benchmark.measurement(Self.metric, (Self.now() - started) / 1000)
+    }
+}
+
+/// Input throughput of one pass, 10^3 bytes per second of wall clock.
+struct InputRate {
+    static var metric: BenchmarkMetric { .custom("input kB/s", polarity: .prefersLarger, useScalingFactor: false) }
+
+    let bytes: Int
+    let started: ContinuousClock.Instant
+
+    static func start(bytes: Int) -> InputRate { InputRate(bytes: bytes, started: .now) }
+
+    func stop(_ benchmark: Benchmark) {
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        benchmark.measurement(Self.metric, Int((Double(bytes) / 1e3 / seconds).rounded()))
+    }
+}
+
+/// The HTML pages of the shared corpus, read once.
+enum HTMLCorpus {
+    static let expectedPages = 200
+
+    /// Benchmarks/, found from this file's path (Benchmarks/Benchmarks/ClawSanitizerBenchmarks/<this file>):
+    /// the nearest ancestor holding run.sh and peers/html_corpus.py.
+    static var benchmarksDirectory: URL? {
+        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        let fm = FileManager.default
+        while directory.path != "/" {
+            if fm.fileExists(atPath: directory.appendingPathComponent("run.sh").path),
+               fm.fileExists(atPath: directory.appendingPathComponent("peers/html_corpus.py").path) {
+                return directory
+            }
+            directory.deleteLastPathComponent()
+        }
+        return nil
+    }
+
+    static var listPath: String {
+        if let path = ProcessInfo.processInfo.environment["CLAW_HTML_PAGES"], !path.isEmpty { return path }
+        if let directory = benchmarksDirectory { return directory.appendingPathComponent(".corpus/html-pages.txt").path }
+        // The sources were moved away from their checkout: try the usual place relative to the working directory.
+        return "Benchmarks/.corpus/html-pages.txt"
+    }
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data(("ClawSanitizerBenchmarks: " + message + "\n").utf8))
+        exit(1)
+    }
+
+    /// The pages, in corpus order; exits with a message naming the commands that make the list when it is
+    /// missing or a page cannot be read.
+    static let pages: [[UInt8]] = {
+        let list = listPath
+        let howTo = "make it with `Benchmarks/run.sh` (which runs the whole session), or with "
+            + "`python3 Benchmarks/peers/html_corpus.py --list \(list)` after installing the pages "
+            + "(as root: `apt-get install -y python3.11-doc`); or point CLAW_HTML_PAGES at a page list"
+        guard let text = try? String(contentsOfFile: list, encoding: .utf8) else {
+            fail("no HTML page list at \(list); \(howTo).")
+        }
+        let paths = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !paths.isEmpty else { fail("the HTML page list \(list) is empty; \(howTo).") }
+        if paths.count != expectedPages {
+            fail("the HTML page list \(list) has \(paths.count) pages, not \(expectedPages); \(howTo).")
+        }
+        return paths.map { path in
+            guard let data = FileManager.default.contents(atPath: path) else {
+                fail("cannot read \(path), listed in \(list); \(howTo).")
+            }
+            return [UInt8](data)
+        }
+    }()
+
+    static let bytes: Int = pages.reduce(0) { $0 + $1.count }
+}
+
+/// A sink of this module: the same counts and content-state switches as HTMLTokenStatistics, but the
+/// tokenizer's generic `tokenize(_:into:)` reaches it through ClawSecurity's unspecialized code (witness
+/// table calls per token), as any sink of a caller's module does. It decides content states with the public
+/// `HTMLContentState.after(startTag:)`, which is generic too (`some Collection<UInt8>`) and so also runs
+/// unspecialized when called from here.
+struct CallerCountingSink: HTMLTokenSink {
+    var startTags = 0
+    var endTags = 0
+    var attributes = 0
+    var comments = 0
+    var doctypes = 0
+    var textBytes = 0
+    var accountedBytes = 0
+
+    mutating func characters(_ text: UnsafeBufferPointer<UInt8>, source: Range<Int>) {
+        textBytes += text.count
+        accountedBytes += source.count
+    }
+
+    mutating func startTag(_ tag: HTMLTag, source: Range<Int>) -> HTMLContentState? {
+        startTags += 1
+        attributes += tag.attributeCount
+        accountedBytes += source.count
+        return HTMLContentState.after(startTag: tag.name)
+    }
+
+    mutating func endTag(_ tag: HTMLTag, source: Range<Int>) {
+        endTags += 1
+        accountedBytes += source.count
+    }
+
+    mutating func comment(_ text: UnsafeBufferPointer<UInt8>, source: Range<Int>) {
+        comments += 1
+        accountedBytes += source.count
+    }
+
+    mutating func doctype(_ doctype: HTMLDoctype, source: Range<Int>) {
+        doctypes += 1
+        accountedBytes += source.count
+    }
+
+    mutating func discarded(source: Range<Int>) {
+        accountedBytes += source.count
+    }
+}
+
+/// The content state a browser switches to after a start tag, decided in this module without the generic
+/// `HTMLContentState.after(startTag:)`: the same decision (HTML elements only; the tokenizer's lower-case names).
+@inline(__always)
+func contentState(afterStartTag name: UnsafeBufferPointer<UInt8>) -> HTMLContentState? {
+    @inline(__always) func named(_ s: StaticString) -> Bool {
+        s.utf8CodeUnitCount == name.count && memcmp(s.utf8Start, name.baseAddress!, name.count) == 0
+    }
+    switch name.count {
+    case 3: return named("xmp") ? .rawtext : nil
+    case 5: return named("title") ? .rcdata : named("style") ? .rawtext : nil
+    case 6: return named("iframe") ? .rawtext : named("script") ? .scriptData : nil
+    case 7: return named("noembed") ? .rawtext : nil
+    case 8: return named("textarea") ? .rcdata : (named("noframes") || named("noscript")) ? .rawtext : nil
+    case 9: return named("plaintext") ? .plaintext : nil
+    default: return nil
+    }
+}
+
+/// CallerCountingSink with its own content-state lookup: separates the cost of the unspecialized
+/// `tokenize(_:into:)` from that of the unspecialized `HTMLContentState.after(startTag:)`.
+struct CallerOwnLookupSink: HTMLTokenSink {
+    var counts = CallerCountingSink()
+
+    mutating func characters(_ text: UnsafeBufferPointer<UInt8>, source: Range<Int>) {
+        counts.characters(text, source: source)
+    }
+
+    mutating func startTag(_ tag: HTMLTag, source: Range<Int>) -> HTMLContentState? {
+        counts.startTags += 1
+        counts.attributes += tag.attributeCount
+        counts.accountedBytes += source.count
+        return contentState(afterStartTag: tag.name)
+    }
+
+    mutating func endTag(_ tag: HTMLTag, source: Range<Int>) { counts.endTag(tag, source: source) }
+    mutating func comment(_ text: UnsafeBufferPointer<UInt8>, source: Range<Int>) { counts.comment(text, source: source) }
+    mutating func doctype(_ doctype: HTMLDoctype, source: Range<Int>) { counts.doctype(doctype, source: source) }
+    mutating func discarded(source: Range<Int>) { counts.discarded(source: source) }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, ThreadCPUClock.metric, .throughput, .mallocCountTotal, InputRate.metric],
+        timeUnits: .microseconds,
+        units: [ThreadCPUClock.metric: .count, InputRate.metric: .count, .mallocCountTotal: .count],
+        warmupIterations: 2,
+        scalingFactor: .one,
+        maxDuration: .seconds(10),
+        maxIterations: 100
+    )
+
+    // Both benchmarks read the pages in their setup, so that `benchmark list` needs no corpus, and check that
+    // the two sinks agree. (Every page of python3.11-doc 3.11.2 is valid UTF-8 without CR, so the tokenizer
+    // runs on the caller's bytes without the preprocessing copy.)
+    let loadAndCheck: @Sendable () -> Void = {
+        let pages = HTMLCorpus.pages
+        var statistics = HTMLTokenStatistics()
+        var sink = CallerCountingSink()
+        var ownLookup = CallerOwnLookupSink()
+        for page in pages {
+            let s = page.withUnsafeBufferPointer { HTMLTokenizer.statistics(of: $0) }
+            precondition(s.accountedBytes == s.inputBytes, "the tokens' source ranges do not tile the page")
+            statistics.inputBytes += s.inputBytes
+            statistics.startTags += s.startTags
+            statistics.textBytes += s.textBytes
+            var tokenizer = HTMLTokenizer()
+            page.withUnsafeBufferPointer { _ = tokenizer.tokenize($0, into: &sink) }
+            page.withUnsafeBufferPointer { _ = tokenizer.tokenize($0, into: &ownLookup) }
+        }
+        precondition(sink.startTags == statistics.startTags && sink.textBytes == statistics.textBytes,
+                     "the caller's sink counts differently from HTMLTokenStatistics")
+        precondition(ownLookup.counts.startTags == sink.startTags && ownLookup.counts.textBytes == sink.textBytes
+                     && ownLookup.counts.accountedBytes == sink.accountedBytes,
+                     "the caller's own content-state lookup decides differently from HTMLContentState.after")
+    }
+
+    Benchmark("HTMLTokenizer corpus (200 pages)", closure: { benchmark in
+        let pages = HTMLCorpus.pages
+        let rate = InputRate.start(bytes: HTMLCorpus.bytes)
+        let cpu = ThreadCPUClock.start()
+        for _ in benchmark.scaledIterations {
+            for page in pages {
+                blackHole(page.withUnsafeBufferPointer { HTMLTokenizer.statistics(of: $0) })
+            }
+        }
+        cpu.stop(benchmark)
+        rate.stop(benchmark)
+    }, setup: loadAndCheck)
+
+    Benchmark("HTMLTokenizer corpus, sink in the caller's module", closure: { benchmark in
+        let pages = HTMLCorpus.pages
+        let rate = InputRate.start(bytes: HTMLCorpus.bytes)
+        let cpu = ThreadCPUClock.start()
+        for _ in benchmark.scaledIterations {
+            for page in pages {
+                // A new tokenizer and sink per page, as statistics(of:) does.
+                var tokenizer = HTMLTokenizer()
+                var sink = CallerCountingSink()
+                page.withUnsafeBufferPointer { _ = tokenizer.tokenize($0, into: &sink) }
+                blackHole(sink)
+            }
+        }
+        cpu.stop(benchmark)
+        rate.stop(benchmark)
+    }, setup: loadAndCheck)
+
+    Benchmark("HTMLTokenizer corpus, sink in the caller's module, own content-state lookup", closure: { benchmark in
+        let pages = HTMLCorpus.pages
+        let rate = InputRate.start(bytes: HTMLCorpus.bytes)
+        let cpu = ThreadCPUClock.start()
+        for _ in benchmark.scaledIterations {
+            for page in pages {
+                var tokenizer = HTMLTokenizer()
+                var sink = CallerOwnLookupSink()
+                page.withUnsafeBufferPointer { _ = tokenizer.tokenize($0, into: &sink) }
+                blackHole(sink)
+            }
+        }
+        cpu.stop(benchmark)
+        rate.stop(benchmark)
+    }, setup: loadAndCheck)
+}
