@@ -58,6 +58,9 @@ struct HTMLTokenizerMachine: Sendable {
     var pendingStart = 0
     var pendingEnd = 0
     var scratch: [UInt8] = []
+    /// Iterations of the state machine in the last run, counted in debug builds only (tests use it to show
+    /// that the work is linear in the input).
+    var steps = 0
 
     static let maxLinearAttributeCheck = 32
     static let replacementCharacter: [UInt8] = [0xEF, 0xBF, 0xBD]
@@ -350,7 +353,11 @@ struct HTMLTokenizerMachine: Sendable {
             }
         }
 
+        steps = 0
         loop: while true {
+            #if DEBUG
+            steps += 1
+            #endif
             let c = char(pos)
             switch state {
             // MARK: Text states
