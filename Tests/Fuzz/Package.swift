@@ -7,7 +7,7 @@ import PackageDescription
 
 let fuzzTargets = [
     "FuzzSecretBoxOpen", "FuzzBase32", "FuzzWebhookHeader", "FuzzBase64", "FuzzMacaroonDecode", "FuzzCaveat",
-    "FuzzPolicyLoader", "FuzzWorkflowLoader",
+    "FuzzPolicyLoader", "FuzzWorkflowLoader", "FuzzHTMLTokenizer", "FuzzContentSanitizer",
 ]
 
 let package = Package(

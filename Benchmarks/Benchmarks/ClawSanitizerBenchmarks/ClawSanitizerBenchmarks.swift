@@ -94,33 +94,40 @@ enum HTMLCorpus {
         return "Benchmarks/.corpus/html-pages.txt"
     }
 
-    static func fail(_ message: String) -> Never {
-        FileHandle.standardError.write(Data(("ClawSanitizerBenchmarks: " + message + "\n").utf8))
-        exit(1)
+    /// Why the corpus could not be read; the benchmark tool prints it when a benchmark's setup throws it.
+    struct Missing: Error, CustomStringConvertible {
+        let description: String
     }
 
-    /// The pages, in corpus order; exits with a message naming the commands that make the list when it is
-    /// missing or a page cannot be read.
-    static let pages: [[UInt8]] = {
+    /// The pages, in corpus order, or what went wrong, with the commands that make the list.
+    static let loaded: Result<[[UInt8]], Missing> = {
         let list = listPath
         let howTo = "make it with `Benchmarks/run.sh` (which runs the whole session), or with "
             + "`python3 Benchmarks/peers/html_corpus.py --list \(list)` after installing the pages "
             + "(as root: `apt-get install -y python3.11-doc`); or point CLAW_HTML_PAGES at a page list"
+        func missing(_ what: String) -> Result<[[UInt8]], Missing> {
+            .failure(Missing(description: "ClawSanitizerBenchmarks: \(what); \(howTo)."))
+        }
         guard let text = try? String(contentsOfFile: list, encoding: .utf8) else {
-            fail("no HTML page list at \(list); \(howTo).")
+            return missing("no HTML page list at \(list)")
         }
         let paths = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !paths.isEmpty else { fail("the HTML page list \(list) is empty; \(howTo).") }
+        guard !paths.isEmpty else { return missing("the HTML page list \(list) is empty") }
         if paths.count != expectedPages {
-            fail("the HTML page list \(list) has \(paths.count) pages, not \(expectedPages); \(howTo).")
+            return missing("the HTML page list \(list) has \(paths.count) pages, not \(expectedPages)")
         }
-        return paths.map { path in
+        var pages: [[UInt8]] = []
+        for path in paths {
             guard let data = FileManager.default.contents(atPath: path) else {
-                fail("cannot read \(path), listed in \(list); \(howTo).")
+                return missing("cannot read \(path), listed in \(list)")
             }
-            return [UInt8](data)
+            pages.append([UInt8](data))
         }
+        return .success(pages)
     }()
+
+    /// The pages (empty if they could not be read: the benchmarks' setup has thrown then, and they do not run).
+    static var pages: [[UInt8]] { (try? loaded.get()) ?? [] }
 
     static let bytes: Int = pages.reduce(0) { $0 + $1.count }
 }
@@ -222,17 +229,23 @@ let benchmarks: @Sendable () -> Void = {
         maxIterations: 100
     )
 
-    // Both benchmarks read the pages in their setup, so that `benchmark list` needs no corpus, and check that
-    // the two sinks agree. (Every page of python3.11-doc 3.11.2 is valid UTF-8 without CR, so the tokenizer
+    // The benchmarks read the pages in their setup, so that `benchmark list` needs no corpus, and check that
+    // the sinks agree. A missing corpus is an error thrown from the setup, which the benchmark tool reports
+    // (and exits non-zero). (Every page of python3.11-doc 3.11.2 is valid UTF-8 without CR, so the tokenizer
     // runs on the caller's bytes without the preprocessing copy.)
-    let loadAndCheck: @Sendable () -> Void = {
-        let pages = HTMLCorpus.pages
+    struct Disagreement: Error, CustomStringConvertible {
+        let description: String
+    }
+    let loadAndCheck: @Sendable () throws -> Void = {
+        let pages = try HTMLCorpus.loaded.get()
         var statistics = HTMLTokenStatistics()
         var sink = CallerCountingSink()
         var ownLookup = CallerOwnLookupSink()
         for page in pages {
             let s = page.withUnsafeBufferPointer { HTMLTokenizer.statistics(of: $0) }
-            precondition(s.accountedBytes == s.inputBytes, "the tokens' source ranges do not tile the page")
+            guard s.accountedBytes == s.inputBytes else {
+                throw Disagreement(description: "the tokens' source ranges do not tile the page")
+            }
             statistics.inputBytes += s.inputBytes
             statistics.startTags += s.startTags
             statistics.textBytes += s.textBytes
@@ -240,11 +253,14 @@ let benchmarks: @Sendable () -> Void = {
             page.withUnsafeBufferPointer { _ = tokenizer.tokenize($0, into: &sink) }
             page.withUnsafeBufferPointer { _ = tokenizer.tokenize($0, into: &ownLookup) }
         }
-        precondition(sink.startTags == statistics.startTags && sink.textBytes == statistics.textBytes,
-                     "the caller's sink counts differently from HTMLTokenStatistics")
-        precondition(ownLookup.counts.startTags == sink.startTags && ownLookup.counts.textBytes == sink.textBytes
-                     && ownLookup.counts.accountedBytes == sink.accountedBytes,
-                     "the caller's own content-state lookup decides differently from HTMLContentState.after")
+        guard sink.startTags == statistics.startTags && sink.textBytes == statistics.textBytes else {
+            throw Disagreement(description: "the caller's sink counts differently from HTMLTokenStatistics")
+        }
+        guard ownLookup.counts.startTags == sink.startTags && ownLookup.counts.textBytes == sink.textBytes
+              && ownLookup.counts.accountedBytes == sink.accountedBytes else {
+            throw Disagreement(description: "the caller's own content-state lookup decides differently from "
+                               + "HTMLContentState.after(startTag:)")
+        }
     }
 
     Benchmark("HTMLTokenizer corpus (200 pages)", closure: { benchmark in

@@ -154,4 +154,15 @@ import Testing
         let report = bytes.withUnsafeBufferPointer { sanitizer.sanitize(bytes: $0, kind: .html) }
         #expect(report.text == "a\u{FFFD}\u{FFFD}b")
     }
+
+    @Test func styleRulesCascadeAndHostileSheetsFailClosed() {
+        let later = sanitizer.sanitize("<style>.x{display:none} .x{display:block}</style><p class=x>shown</p>", kind: .html)
+        #expect(later.text == "shown")
+        let media = sanitizer.sanitize("<style>@media print{.x{display:none}} @media screen{#y{display:none}}</style><p class=x>a</p><p id=y>b</p>", kind: .html)
+        #expect(media.text == "a")
+        let rules = (0 ..< 600).map { ".a.b\($0){color:red}" }.joined()
+        let hostile = sanitizer.sanitize("<style>\(rules)</style><p>kept</p><p class=a>dropped</p>", kind: .html)
+        #expect(hostile.text == "kept")
+        #expect(hostile.removals.contains { $0.reason.contains("more than 512 rules match") })
+    }
 }

@@ -21,6 +21,15 @@ struct CSSStyleSheet: Sendable {
     private var byClass: [[UInt8]: [Int]] = [:]
     private var byID: [[UInt8]: [Int]] = [:]
     private var universal: [Int] = []
+    /// Rules by their compound, so that a repeated selector adds to one rule instead of a new one.
+    private var bySubject: [SubjectKey: Int] = [:]
+    struct SubjectKey: Hashable {
+        var tag: [UInt8]?
+        var classes: [[UInt8]]
+        var id: [UInt8]?
+    }
+    /// Rules that may be checked for one element; past it the element is treated as hidden.
+    static let maxCandidates = 512
     /// Limits the work a hostile page can cause.
     let maxRules: Int
 
@@ -93,7 +102,13 @@ struct CSSStyleSheet: Sendable {
         for selector in CSSText.split(selectors, at: 0x2C) {
             let text = CSSText.trimmed(selector)
             guard let compound = Self.subject(of: text) else { continue }
+            let key = SubjectKey(tag: compound.tag, classes: compound.classes, id: compound.id)
+            if let existing = bySubject[key] {
+                rules[existing].declarations.apply(declarations)
+                continue
+            }
             let index = rules.count
+            bySubject[key] = index
             let specificity = (compound.id == nil ? 0 : 10_000) + compound.classes.count * 100 + (compound.tag == nil ? 0 : 1)
             rules.append(Rule(tag: compound.tag, classes: compound.classes, id: compound.id, specificity: specificity,
                               order: index, declarations: declarations, selector: String(decoding: text, as: UTF8.self)))
@@ -164,6 +179,12 @@ struct CSSStyleSheet: Sendable {
         for name in classes { if let list = byClass[name] { candidates += list } }
         if let id, let list = byID[id] { candidates += list }
         guard !candidates.isEmpty else { return nil }
+        guard candidates.count <= Self.maxCandidates else {
+            // A page with this many rules for one element is hostile: fail closed.
+            var hidden = CSSDeclarations()
+            hidden.set(.display, .init(text: "none", important: true))
+            return (hidden, "more than \(Self.maxCandidates) rules match")
+        }
         let matching = Set(candidates).map { rules[$0] }.filter { rule in
             (rule.tag == nil || rule.tag! == tag) && (rule.id == nil || rule.id == id)
                 && rule.classes.allSatisfy { classes.contains($0) }
