@@ -91,11 +91,13 @@ if [ -z "${SKIP_SWIFT:-}" ]; then
         || { tail -60 "$results/.swift-stderr.log" >&2; tail -60 "$results/.swift-raw.md" >&2; exit 1; }
     # Keep the tables; drop the plugin's build progress lines.
     sed -n '/^## Baseline/,$p' "$results/.swift-raw.md" > "$results/swift-benchmarks.md"
-    # Every target must have its section (a FILTER may leave one without benchmarks).
+    # Every target must have its section (a FILTER may leave one without benchmarks). The benchmark tool prints
+    # a failed setup (such as ClawSanitizerBenchmarks' missing page list) before the tables and still exits 0.
     for target in "${targets[@]}"; do
         grep -q "^## $target\$" "$results/swift-benchmarks.md" \
             || log "WARNING: no '## $target' section in swift-benchmarks.md${FILTER:+ (FILTER='$FILTER')}"
     done
+    grep -A2 "setup failed" "$results/.swift-raw.md" | awk 'NF && $0 != "--" && !seen[$0]++' >&2 || true
     rm -f "$results/.swift-raw.md" "$results/.swift-stderr.log" "$results/.swift-build.log"
     log "${targets[*]} done"
 fi

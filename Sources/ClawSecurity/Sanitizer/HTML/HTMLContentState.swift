@@ -20,14 +20,25 @@ public struct HTMLContentState: Sendable, Hashable, CustomStringConvertible {
 
     /// The state a browser's tree builder switches to after an HTML start tag with this lower-case name,
     /// or nil when the tokenizer stays in the data state.
-    public static func after(startTag name: some Collection<UInt8>) -> HTMLContentState? {
-        switch HTMLTagName(name) {
-        case .title, .textarea: .rcdata
-        case .style, .xmp, .iframe, .noembed, .noframes, .noscript: .rawtext
-        case .script: .scriptData
-        case .plaintext: .plaintext
-        default: nil
+    public static func after(startTag name: UnsafeBufferPointer<UInt8>) -> HTMLContentState? {
+        @inline(__always) func named(_ literal: StaticString) -> Bool {
+            literal.utf8CodeUnitCount == name.count
+                && UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount).elementsEqual(name)
         }
+        switch name.count {
+        case 3: return named("xmp") ? .rawtext : nil
+        case 5: return named("title") ? .rcdata : named("style") ? .rawtext : nil
+        case 6: return named("script") ? .scriptData : named("iframe") ? .rawtext : nil
+        case 7: return named("noembed") ? .rawtext : nil
+        case 8: return named("textarea") ? .rcdata : named("noscript") || named("noframes") ? .rawtext : nil
+        case 9: return named("plaintext") ? .plaintext : nil
+        default: return nil
+        }
+    }
+
+    /// The state after an HTML start tag with this lower-case name, for any collection of its bytes.
+    public static func after(startTag name: some Collection<UInt8>) -> HTMLContentState? {
+        Array(name).withUnsafeBufferPointer { after(startTag: $0) }
     }
 
     /// The state's name in the standard, such as `RCDATA state`.

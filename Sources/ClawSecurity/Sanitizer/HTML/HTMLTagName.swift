@@ -19,8 +19,13 @@ enum HTMLTagName: UInt8, CaseIterable, Sendable {
         }
     }
 
-    /// Looks a lower-case name up (binary search over names packed into two words).
+    /// Looks a lower-case name up.
     init(_ bytes: some Collection<UInt8>) {
+        self = Array(bytes).withUnsafeBufferPointer { HTMLTagName($0) }
+    }
+
+    /// Looks a lower-case name up (binary search over names packed into two words).
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let key = Self.pack(bytes) else {
             self = .other
             return
@@ -44,21 +49,22 @@ enum HTMLTagName: UInt8, CaseIterable, Sendable {
         self = .other
     }
 
-    private static func pack(_ bytes: some Collection<UInt8>) -> (UInt64, UInt64)? {
+    private static func pack(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
         guard !bytes.isEmpty, bytes.count <= 16 else { return nil }
         var high: UInt64 = 0
         var low: UInt64 = 0
-        for (index, byte) in bytes.enumerated() {
+        for index in 0 ..< bytes.count {
+            let byte = UInt64(bytes[index])
             if index < 8 {
-                high |= UInt64(byte) << (56 - 8 * index)
+                high |= byte << (56 - 8 * index)
             } else {
-                low |= UInt64(byte) << (56 - 8 * (index - 8))
+                low |= byte << (56 - 8 * (index - 8))
             }
         }
         return (high, low)
     }
 
     private static let lookup: [(key: (UInt64, UInt64), name: HTMLTagName)] = allCases.dropFirst()
-        .map { (key: pack(Array($0.name.utf8))!, name: $0) }
+        .map { name in (key: Array(name.name.utf8).withUnsafeBufferPointer { pack($0)! }, name: name) }
         .sorted { $0.key.0 < $1.key.0 || ($0.key.0 == $1.key.0 && $0.key.1 < $1.key.1) }
 }
