@@ -35,7 +35,55 @@ struct CSSStyleSheet: Sendable {
 
     init(maxRules: Int = 10_000) { self.maxRules = maxRules }
 
+    /// Hashes of the tags, classes and ids rules are indexed by: an element whose names are all absent
+    /// cannot match, which is decided without allocating.
+    private(set) var nameHashes: Set<UInt64> = []
+    /// One bit per hash (its low six bits): most names are rejected by this before the set is asked.
+    private var nameBloom: UInt64 = 0
+    private(set) var hasUniversalRules = false
+
     var isEmpty: Bool { rules.isEmpty }
+
+    /// FNV-1a of ASCII-lower-cased bytes, the key of ``nameHashes``.
+    static func nameHash(_ bytes: some Sequence<UInt8>, kind: UInt8) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64(kind)
+        for byte in bytes {
+            let lowered = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+            hash = (hash ^ UInt64(lowered)) &* 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+
+    @inline(__always)
+    private func contains(_ hash: UInt64) -> Bool {
+        nameBloom & (1 << (hash & 63)) != 0 && nameHashes.contains(hash)
+    }
+
+    private mutating func insert(_ hash: UInt64) {
+        nameHashes.insert(hash)
+        nameBloom |= 1 << (hash & 63)
+    }
+
+    /// Whether an element with this tag, class attribute and id attribute may match a rule.
+    func mayMatch(tag: UnsafeBufferPointer<UInt8>, classAttribute: UnsafeBufferPointer<UInt8>?,
+                  idAttribute: UnsafeBufferPointer<UInt8>?) -> Bool {
+        if rules.isEmpty { return false }
+        if hasUniversalRules || contains(Self.nameHash(tag, kind: 1)) { return true }
+        if let id = idAttribute, contains(Self.nameHash(id, kind: 3)) { return true }
+        if let classes = classAttribute {
+            var start = 0
+            for i in 0 ... classes.count {
+                if i == classes.count || classes[i] == 0x20 || classes[i] == 0x09 || classes[i] == 0x0A
+                    || classes[i] == 0x0C || classes[i] == 0x0D {
+                    if i > start, contains(Self.nameHash(UnsafeBufferPointer(rebasing: classes[start ..< i]), kind: 2)) {
+                        return true
+                    }
+                    start = i + 1
+                }
+            }
+        }
+        return false
+    }
     var hasClassRules: Bool { !byClass.isEmpty }
     var hasIDRules: Bool { !byID.isEmpty }
 
@@ -114,12 +162,16 @@ struct CSSStyleSheet: Sendable {
                               order: index, declarations: declarations, selector: String(decoding: text, as: UTF8.self)))
             if let id = compound.id {
                 byID[id, default: []].append(index)
+                insert(Self.nameHash(id, kind: 3))
             } else if let first = compound.classes.first {
                 byClass[first, default: []].append(index)
+                insert(Self.nameHash(first, kind: 2))
             } else if let tag = compound.tag {
                 byTag[tag, default: []].append(index)
+                insert(Self.nameHash(tag, kind: 1))
             } else {
                 universal.append(index)
+                hasUniversalRules = true
             }
         }
     }

@@ -24,30 +24,21 @@ enum HTMLTagName: UInt8, CaseIterable, Sendable {
         self = Array(bytes).withUnsafeBufferPointer { HTMLTagName($0) }
     }
 
-    /// Looks a lower-case name up (binary search over names packed into two words).
+    /// Looks a lower-case name up: a bucket by length and first letter, then packed names compared.
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let key = Self.pack(bytes) else {
             self = .other
             return
         }
-        let table = Self.lookup
-        var low = 0
-        var high = table.count
-        while low < high {
-            let middle = (low + high) >> 1
-            let entry = table[middle]
-            if entry.key == key {
-                self = entry.name
-                return
-            }
-            if entry.key.0 < key.0 || (entry.key.0 == key.0 && entry.key.1 < key.1) {
-                low = middle + 1
-            } else {
-                high = middle
-            }
+        let bucket = Self.buckets[Self.bucket(count: bytes.count, first: bytes[0])]
+        for entry in bucket where entry.key == key {
+            self = entry.name
+            return
         }
         self = .other
     }
+
+    private static func bucket(count: Int, first: UInt8) -> Int { (count & 15) << 5 | Int(first & 31) }
 
     private static func pack(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64)? {
         guard !bytes.isEmpty, bytes.count <= 16 else { return nil }
@@ -64,7 +55,13 @@ enum HTMLTagName: UInt8, CaseIterable, Sendable {
         return (high, low)
     }
 
-    private static let lookup: [(key: (UInt64, UInt64), name: HTMLTagName)] = allCases.dropFirst()
-        .map { name in (key: Array(name.name.utf8).withUnsafeBufferPointer { pack($0)! }, name: name) }
-        .sorted { $0.key.0 < $1.key.0 || ($0.key.0 == $1.key.0 && $0.key.1 < $1.key.1) }
+    private static let buckets: [[(key: (UInt64, UInt64), name: HTMLTagName)]] = {
+        var buckets = [[(key: (UInt64, UInt64), name: HTMLTagName)]](repeating: [], count: 16 * 32)
+        for name in allCases.dropFirst() {
+            let bytes = Array(name.name.utf8)
+            let key = bytes.withUnsafeBufferPointer { pack($0)! }
+            buckets[bucket(count: bytes.count, first: bytes[0])].append((key, name))
+        }
+        return buckets
+    }()
 }

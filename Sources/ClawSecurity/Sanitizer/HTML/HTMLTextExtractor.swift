@@ -180,7 +180,9 @@ struct HTMLTextExtractor: HTMLTokenSink {
             element.fontSize = parent.fontSize
             element.color = parent.color
         }
-        if element.hard < 0 && !(foreignParent && name == .title) { classify(tag, name: name, into: &element) }
+        if element.hard < 0 && !(foreignParent && name == .title) {
+            classify(tag, name: name, attributes: KeyAttributes(tag), into: &element)
+        }
         if element.suppressor < 0 && !traits.contains(.headContent) && name != .head { sawContent = true }
 
         if tag.isSelfClosing && element.foreign {
@@ -207,7 +209,7 @@ struct HTMLTextExtractor: HTMLTokenSink {
     }
 
     /// Decides what hides a new element whose ancestors do not hide it for good.
-    mutating func classify(_ tag: HTMLTag, name: HTMLTagName, into element: inout Element) {
+    mutating func classify(_ tag: HTMLTag, name: HTMLTagName, attributes: KeyAttributes, into element: inout Element) {
         if configuration.removesHiddenHTML {
             var reason: String?
             switch name {
@@ -220,9 +222,9 @@ struct HTMLTextExtractor: HTMLTokenSink {
             default: break
             }
             if reason == nil, tag.attributeCount > 0 {
-                if tag.value(of: "hidden") != nil {
+                if attributes.hidden {
                     reason = "hidden attribute"
-                } else if let ariaHidden = tag.value(of: "aria-hidden"), Self.equalsIgnoringCase(Self.trimmed(ariaHidden), "true") {
+                } else if let ariaHidden = attributes.ariaHidden, Self.equalsIgnoringCase(Self.trimmed(ariaHidden), "true") {
                     reason = "aria-hidden=true"
                 }
             }
@@ -231,7 +233,7 @@ struct HTMLTextExtractor: HTMLTokenSink {
                 return
             }
         }
-        if configuration.removesHiddenCSS, let (declarations, selector) = cssDeclarations(tag) {
+        if configuration.removesHiddenCSS, let (declarations, selector) = cssDeclarations(tag, attributes) {
             for (reason, override) in declarations.hidingReasons() {
                 let text = selector.map { "\(reason) (style rule \($0))" } ?? reason
                 switch override {
@@ -257,33 +259,70 @@ struct HTMLTextExtractor: HTMLTokenSink {
 
     /// The element's inline style on top of the page's rules that match it, when either says anything that
     /// can hide; the selector of the last matching rule.
-    func cssDeclarations(_ tag: HTMLTag) -> (CSSDeclarations, String?)? {
+    func cssDeclarations(_ tag: HTMLTag, _ attributes: KeyAttributes) -> (CSSDeclarations, String?)? {
         var cascaded: CSSDeclarations?
         var selector: String?
         if !sheet.isEmpty {
-            var classes: [[UInt8]] = []
-            var id: [UInt8]?
-            if sheet.hasClassRules, let value = tag.value(of: "class") {
-                classes = value.split(whereSeparator: { Self.isSpace($0) }).map { Array($0).map(Self.lowered) }
+            let classAttribute = sheet.hasClassRules ? attributes.classes : nil
+            let idAttribute = sheet.hasIDRules ? attributes.id : nil
+            guard sheet.mayMatch(tag: tag.name, classAttribute: classAttribute, idAttribute: idAttribute) else {
+                return inlineDeclarations(attributes).map { ($0, nil) }
             }
-            if sheet.hasIDRules, let value = tag.value(of: "id") { id = Array(value).map(Self.lowered) }
+            let classes = classAttribute.map { value in
+                value.split(whereSeparator: { Self.isSpace($0) }).map { Array($0).map(Self.lowered) }
+            } ?? []
+            let id = idAttribute.map { Array($0).map(Self.lowered) }
             if let (declarations, matched) = sheet.declarations(tag: Array(tag.name), classes: classes, id: id) {
                 cascaded = declarations
                 selector = matched
             }
         }
-        if let style = tag.value(of: "style"), !style.isEmpty {
-            let inline = CSSDeclarations(cleaned: CSSText.normalize(style)[...])
-            if !inline.isEmpty {
-                if cascaded == nil {
-                    cascaded = inline
-                    selector = nil
-                } else {
-                    cascaded!.apply(inline)
-                }
+        if let inline = inlineDeclarations(attributes) {
+            if cascaded == nil {
+                cascaded = inline
+                selector = nil
+            } else {
+                cascaded!.apply(inline)
             }
         }
         return cascaded.map { ($0, selector) }
+    }
+
+    /// The element's `style` attribute, when it declares anything that takes part in hiding.
+    func inlineDeclarations(_ attributes: KeyAttributes) -> CSSDeclarations? {
+        guard let style = attributes.style, !style.isEmpty else { return nil }
+        let inline = CSSDeclarations(cleaned: CSSText.normalize(style)[...])
+        return inline.isEmpty ? nil : inline
+    }
+
+    /// The attributes that decide hiding, found in one pass over the tag's attributes.
+    struct KeyAttributes {
+        var hidden = false
+        var ariaHidden: UnsafeBufferPointer<UInt8>?
+        var style: UnsafeBufferPointer<UInt8>?
+        var classes: UnsafeBufferPointer<UInt8>?
+        var id: UnsafeBufferPointer<UInt8>?
+
+        init(_ tag: HTMLTag) {
+            for index in 0 ..< tag.attributeCount {
+                let name = tag.attributeName(at: index)
+                @inline(__always) func isNamed(_ literal: StaticString) -> Bool {
+                    UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount).elementsEqual(name)
+                }
+                switch name.count {
+                case 2: if id == nil, isNamed("id") { id = tag.attributeValue(at: index) }
+                case 5:
+                    if style == nil, isNamed("style") {
+                        style = tag.attributeValue(at: index)
+                    } else if classes == nil, isNamed("class") {
+                        classes = tag.attributeValue(at: index)
+                    }
+                case 6: if isNamed("hidden") { hidden = true }
+                case 11: if ariaHidden == nil, isNamed("aria-hidden") { ariaHidden = tag.attributeValue(at: index) }
+                default: break
+                }
+            }
+        }
     }
 
     mutating func addSuppressor(_ layer: SanitizerLayer, _ reason: String, reported: Bool) -> Int32 {

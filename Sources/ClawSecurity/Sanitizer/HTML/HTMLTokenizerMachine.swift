@@ -33,8 +33,12 @@ struct HTMLTokenizerMachine: Sendable {
         case hexadecimalCharacterReference, decimalCharacterReference, numericCharacterReferenceEnd
     }
 
-    // The tag being built.
+    // The tag being built. Its name is usually the input itself (lower-case letters, digits, hyphens):
+    // `nameStart ..< nameEnd`; otherwise (`nameInBuffer`) the lowered copy in `tagName`.
     var tagName: [UInt8] = []
+    var nameStart = 0
+    var nameEnd = 0
+    var nameInBuffer = true
     var isEndTag = false
     var selfClosing = false
     var attributeBytes: [UInt8] = []
@@ -122,10 +126,20 @@ struct HTMLTokenizerMachine: Sendable {
         pendingEnd = end
     }
 
-    mutating func startTag(isEnd: Bool) {
-        tagName.removeAll(keepingCapacity: true)
-        attributeBytes.removeAll(keepingCapacity: true)
-        attributes.removeAll(keepingCapacity: true)
+    /// Starts a tag whose name is read from `position` on (nil: built in the buffer letter by letter).
+    mutating func startTag(isEnd: Bool, nameAt position: Int?) {
+        if let position {
+            nameStart = position
+            nameEnd = position
+            nameInBuffer = false
+        } else {
+            tagName.removeAll(keepingCapacity: true)
+            nameInBuffer = true
+        }
+        if !attributes.isEmpty {
+            attributeBytes.removeAll(keepingCapacity: true)
+            attributes.removeAll(keepingCapacity: true)
+        }
         if !attributeNameSet.isEmpty { attributeNameSet.removeAll() }
         isEndTag = isEnd
         selfClosing = false
@@ -140,8 +154,42 @@ struct HTMLTokenizerMachine: Sendable {
         pendingStart = end
         pendingEnd = end
         let source = tokenStart ..< end
-        let next: HTMLContentState? = tagName.withUnsafeBufferPointer { name in
-            attributeBytes.withUnsafeBufferPointer { storage in
+        let next = deliverTag(to: &sink, source: source, input)
+        guard let next, !isEndTag else { return .data }
+        switch next.value {
+        case .data: return .data
+        case .rcdata: rememberStartTag(input); return .rcdata
+        case .rawtext: rememberStartTag(input); return .rawtext
+        case .scriptData: rememberStartTag(input); return .scriptData
+        case .plaintext: return .plaintext
+        case .cdataSection: return .cdataSection
+        }
+    }
+
+    mutating func rememberStartTag(_ input: UnsafeBufferPointer<UInt8>) {
+        lastStartTag = nameInBuffer ? tagName : Array(input[nameStart ..< nameEnd])
+    }
+
+    /// Moves a name read from the input into the buffer, before a character that must be changed.
+    mutating func moveNameToBuffer(_ input: UnsafeBufferPointer<UInt8>) {
+        guard !nameInBuffer else { return }
+        tagName.removeAll(keepingCapacity: true)
+        tagName.append(contentsOf: UnsafeBufferPointer(rebasing: input[nameStart ..< nameEnd]))
+        nameInBuffer = true
+    }
+
+    /// Hands the current tag to the sink. Not mutating, so the buffers are borrowed without being retained.
+    @inline(__always)
+    func deliverTag<Sink: HTMLTokenSink>(to sink: inout Sink, source: Range<Int>, _ input: UnsafeBufferPointer<UInt8>) -> HTMLContentState? {
+        if !nameInBuffer {
+            return deliverTag(name: UnsafeBufferPointer(rebasing: input[nameStart ..< nameEnd]), to: &sink, source: source)
+        }
+        return tagName.withUnsafeBufferPointer { deliverTag(name: $0, to: &sink, source: source) }
+    }
+
+    @inline(__always)
+    func deliverTag<Sink: HTMLTokenSink>(name: UnsafeBufferPointer<UInt8>, to sink: inout Sink, source: Range<Int>) -> HTMLContentState? {
+        attributeBytes.withUnsafeBufferPointer { storage in
                 attributes.withUnsafeBufferPointer { ranges in
                     let tag = HTMLTag(name: name, isSelfClosing: selfClosing, storage: storage, ranges: ranges)
                     if isEndTag {
@@ -150,16 +198,6 @@ struct HTMLTokenizerMachine: Sendable {
                     }
                     return sink.startTag(tag, source: source)
                 }
-            }
-        }
-        guard let next, !isEndTag else { return .data }
-        switch next.value {
-        case .data: return .data
-        case .rcdata: lastStartTag = tagName; return .rcdata
-        case .rawtext: lastStartTag = tagName; return .rawtext
-        case .scriptData: lastStartTag = tagName; return .scriptData
-        case .plaintext: return .plaintext
-        case .cdataSection: return .cdataSection
         }
     }
 
@@ -415,7 +453,7 @@ struct HTMLTokenizerMachine: Sendable {
                     state = .endTagOpen
                     pos += 1
                 } else if Self.isAlpha(c) {
-                    startTag(isEnd: false)
+                    startTag(isEnd: false, nameAt: pos)
                     state = .tagName
                 } else if c == 0x3F {
                     commentText.removeAll(keepingCapacity: true)
@@ -428,7 +466,7 @@ struct HTMLTokenizerMachine: Sendable {
                 }
             case .endTagOpen:
                 if Self.isAlpha(c) {
-                    startTag(isEnd: true)
+                    startTag(isEnd: true, nameAt: pos)
                     state = .tagName
                 } else if c == 0x3E {
                     pos += 1
@@ -453,7 +491,11 @@ struct HTMLTokenizerMachine: Sendable {
                     }
                 }
                 if q > pos {
-                    tagName.append(contentsOf: UnsafeBufferPointer(rebasing: input[pos ..< q]))
+                    if nameInBuffer {
+                        tagName.append(contentsOf: UnsafeBufferPointer(rebasing: input[pos ..< q]))
+                    } else {
+                        nameEnd = q
+                    }
                     pos = q
                     continue loop
                 }
@@ -465,15 +507,18 @@ struct HTMLTokenizerMachine: Sendable {
                     pos += 1
                     state = emitTag(tokenStart, pos, input, &sink)
                     continue loop
-                } else if Self.isUpper(c) {
-                    tagName.append(UInt8(c | 0x20))
-                } else if c == 0 {
-                    tagName.append(contentsOf: Self.replacementCharacter)
                 } else if c == eof {
                     discard(tokenStart, pos, input, &sink)
                     break loop
                 } else {
-                    tagName.append(UInt8(c))
+                    moveNameToBuffer(input)
+                    if Self.isUpper(c) {
+                        tagName.append(UInt8(c | 0x20))
+                    } else if c == 0 {
+                        tagName.append(contentsOf: Self.replacementCharacter)
+                    } else {
+                        tagName.append(UInt8(c))
+                    }
                 }
                 pos += 1
 
@@ -488,7 +533,7 @@ struct HTMLTokenizerMachine: Sendable {
                 }
             case .rcdataEndTagOpen, .rawtextEndTagOpen, .scriptDataEndTagOpen, .scriptDataEscapedEndTagOpen:
                 if Self.isAlpha(c) {
-                    startTag(isEnd: true)
+                    startTag(isEnd: true, nameAt: nil)
                     state = switch state {
                     case .rcdataEndTagOpen: .rcdataEndTagName
                     case .rawtextEndTagOpen: .rawtextEndTagName

@@ -60,8 +60,18 @@ struct TextWriter {
         while i < n {
             let b = text[i]
             if b > 0x20 && b < 0x7F {
+                // A run of printable ASCII, single spaces between words included (they stay as they are).
                 var j = i + 1
-                while j < n, text[j] > 0x20, text[j] < 0x7F { j += 1 }
+                while j < n {
+                    let c = text[j]
+                    if c > 0x20 && c < 0x7F {
+                        j += 1
+                    } else if c == 0x20, j + 1 < n, text[j + 1] > 0x20, text[j + 1] < 0x7F {
+                        j += 2
+                    } else {
+                        break
+                    }
+                }
                 flushPending()
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: text[i ..< j]))
                 i = j
