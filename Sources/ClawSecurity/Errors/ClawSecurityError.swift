@@ -82,6 +82,10 @@ public struct ClawSecurityError: Error, Hashable, Sendable, CustomStringConverti
         public static let auditTampered = Code("audit.tampered")
         /// An audit store could not be read or written.
         public static let auditStorage = Code("audit.storage")
+        /// An injection pattern file was malformed; the reason names the entry and the field.
+        public static let invalidPatterns = Code("sanitizer.invalid_patterns")
+        /// A pattern file could not be read.
+        public static let patternsUnreadable = Code("sanitizer.patterns_unreadable")
     }
 
     /// The stable code; compare on this.
@@ -175,4 +179,8 @@ extension ClawSecurityError {
     public static let auditTampered = Self(.auditTampered, "")
     /// A prototype for comparing codes.
     public static let auditStorage = Self(.auditStorage, "")
+    /// A prototype for comparing codes.
+    public static let invalidPatterns = Self(.invalidPatterns, "")
+    /// A prototype for comparing codes.
+    public static let patternsUnreadable = Self(.patternsUnreadable, "")
 }

@@ -1,9 +1,10 @@
 /// Cleans untrusted content (web pages, feeds, API answers) before a model sees it, and reports what it
 /// took out and why.
 ///
-/// Layers 1 to 5 run here: hidden HTML (1), hidden CSS (2), invisible characters (3), text extraction
-/// (4) and the size guard (5). HTML is read by a conformant ``HTMLTokenizer`` and a model of the open
-/// elements; hidden subtrees are removed, not just logged. Plain text skips layers 1, 2 and 4.
+/// Seven layers run here: hidden HTML (1), hidden CSS (2), invisible characters (3), text extraction (4),
+/// injection phrases and encoded payloads (6), imperative tone (7), and last the size guard (5). HTML is
+/// read by a conformant ``HTMLTokenizer`` and a model of the open elements; hidden subtrees are removed,
+/// not just logged. Plain text skips layers 1, 2 and 4. Layers 6 and 7 remove whole sentences.
 ///
 /// ```swift
 /// let report = ContentSanitizer().sanitize(html, kind: .html)
@@ -30,19 +31,36 @@ public struct ContentSanitizer: Sendable {
         public var maxNestingDepth = 1024
         /// Removals listed in a report; more are counted. 100 by default.
         public var maxListedRemovals = 100
-        /// Characters of removed text kept in each removal's excerpt. 80 by default.
+        /// Characters of removed text kept in each removal's excerpt (layers 1 to 5; layers 6 and 7 keep
+        /// the whole removed sentence). 80 by default.
         public var excerptLength = 80
+        /// Layer 6: removes sentences holding an injection phrase (also in ROT13) or an encoded payload.
+        public var removesInjectionPatterns = true
+        /// Layer 7: removes sentences whose imperative tone, aimed at the model, scores at least
+        /// ``toneThreshold``.
+        public var removesImperativeTone = true
+        /// Layer 7's threshold (see docs/SANITIZER.md for the cues and their weights). 6 by default.
+        public var toneThreshold = 6
+        /// Layer 6's phrases: ``InjectionPatterns/standard`` by default, or a pattern file's
+        /// (``InjectionPatternFile``).
+        public var patterns = InjectionPatterns.standard
+        /// The agent's own skill names: a sentence naming one (on word boundaries, so `shell` is not found in
+        /// `nutshell`) scores for layer 7.
+        public var skillNames: [String] = []
 
         /// The defaults: every layer on, a 10 KiB budget.
         public init() {}
     }
 
     /// The configuration.
-    public var configuration: Configuration
+    public let configuration: Configuration
+    /// Layers 6 and 7, compiled from the configuration's patterns and skill names.
+    let detector: InjectionDetector
 
-    /// Creates a sanitizer.
+    /// Creates a sanitizer (compiling its patterns: keep it rather than make one per document).
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
+        detector = InjectionDetector.make(patterns: configuration.patterns, skillNames: configuration.skillNames)
     }
 
     /// Sanitizes a document.
@@ -90,6 +108,9 @@ public struct ContentSanitizer: Sendable {
         }
         var text = writer.finish()
         let extractedBytes = text.count
+        if configuration.removesInjectionPatterns || configuration.removesImperativeTone {
+            text = detector.detect(text, configuration: configuration, report: &report)
+        }
         var truncated = false
         if let budget = configuration.maxOutputBytes, text.count > budget {
             let kept = SizeGuard.cut(text, budget: budget)

@@ -3,6 +3,8 @@
 struct ReportBuilder {
     var removals: [SanitizerRemoval] = []
     var excerpts: [[UInt8]] = []
+    /// Removals whose excerpt is the whole removed sentence (layers 6 and 7), not cut to the excerpt length.
+    var whole: [Bool] = []
     var unlisted = 0
     var counts: [SanitizerLayer: Int] = [:]
     var limit = 100
@@ -11,7 +13,7 @@ struct ReportBuilder {
     mutating func count(_ layer: SanitizerLayer, _ amount: Int = 1) { counts[layer, default: 0] += amount }
 
     /// Lists a removal; returns its index for ``appendExcerpt(_:to:limit:)``, or -1 past the cap.
-    mutating func add(layer: SanitizerLayer, reason: String, excerpt: String = "") -> Int32 {
+    mutating func add(layer: SanitizerLayer, reason: String, excerpt: String = "", whole: Bool = false) -> Int32 {
         count(layer)
         guard removals.count < limit else {
             unlisted += 1
@@ -19,6 +21,7 @@ struct ReportBuilder {
         }
         removals.append(SanitizerRemoval(layer: layer, reason: reason, excerpt: excerpt))
         excerpts.append(Array(excerpt.utf8))
+        self.whole.append(whole)
         return Int32(removals.count - 1)
     }
 
@@ -35,7 +38,7 @@ struct ReportBuilder {
     /// `excerptLength` characters.
     func build(excerptLength: Int) -> [SanitizerRemoval] {
         var result = removals
-        for index in result.indices {
+        for index in result.indices where !whole[index] {
             let raw = excerpts[index]
             // Cut at a scalar boundary first (the raw bytes were capped without regard to UTF-8).
             var scalars = String.UnicodeScalarView()

@@ -15,6 +15,14 @@ public struct SanitizerLayer: Sendable, Hashable, Comparable, CustomStringConver
     public static let textExtraction = SanitizerLayer(number: 4, name: "text_extraction")
     /// Layer 5: the byte budget.
     public static let sizeGuard = SanitizerLayer(number: 5, name: "size_guard")
+    /// Layer 6: sentences holding an injection phrase (also in ROT13) or an encoded payload.
+    public static let patterns = SanitizerLayer(number: 6, name: "patterns")
+    /// Layer 7: sentences whose imperative tone, aimed at the model, scores at or above the threshold.
+    public static let imperativeTone = SanitizerLayer(number: 7, name: "imperative_tone")
+
+    /// Every layer, in order.
+    public static let all: [SanitizerLayer] = [.hiddenHTML, .hiddenCSS, .invisibleCharacters, .textExtraction, .sizeGuard,
+                                               .patterns, .imperativeTone]
 
     /// Orders by layer number.
     public static func < (lhs: SanitizerLayer, rhs: SanitizerLayer) -> Bool { lhs.number < rhs.number }

@@ -1,0 +1,165 @@
+/// Layers 6 and 7 over extracted text: one Aho-Corasick scan finds the injection phrases (and their ROT13
+/// forms), the tone cues and the agent's skill names; sentences holding a phrase or an encoded payload are
+/// removed (layer 6), and sentences whose cues score at or above the threshold (layer 7).
+///
+/// Removing a sentence joins its neighbours, which could form a new phrase; detection repeats on the joined
+/// text until nothing more is removed (at most four rounds), so sanitizing sanitized text changes nothing.
+final class InjectionDetector: Sendable {
+    /// What a compiled pattern stands for.
+    enum Entry: Sendable {
+        case phrase(family: String, phrase: String)
+        case rot13(family: String, phrase: String)
+        case cue(ToneCues.Category)
+        case skill(String)
+    }
+
+    let automaton: PatternAutomaton
+    let entries: [Entry]
+    let patterns: InjectionPatterns
+    let skillNames: [String]
+
+    init(patterns: InjectionPatterns, skillNames: [String]) {
+        var folded: [[UInt8]] = []
+        var entries: [Entry] = []
+        for pattern in patterns.patterns {
+            let symbols = TextFolding.fold(pattern.phrase)
+            folded.append(symbols)
+            entries.append(.phrase(family: pattern.family, phrase: pattern.phrase))
+            let rotated = symbols.map { $0 >= 1 && $0 <= 26 ? UInt8((Int($0) - 1 + 13) % 26 + 1) : $0 }
+            folded.append(rotated)
+            entries.append(.rot13(family: pattern.family, phrase: pattern.phrase))
+        }
+        for (category, phrases) in ToneCues.cues {
+            for phrase in phrases {
+                folded.append(TextFolding.fold(phrase))
+                entries.append(.cue(category))
+            }
+        }
+        for name in skillNames {
+            let symbols = TextFolding.fold(name)
+            guard symbols.count > 2, symbols.count <= PatternAutomaton.maxSymbols else { continue }
+            folded.append(symbols)
+            entries.append(.skill(name))
+        }
+        automaton = PatternAutomaton(patterns: folded)
+        self.entries = entries
+        self.patterns = patterns
+        self.skillNames = skillNames
+    }
+
+    /// The detector for the shipped patterns and no skill names, compiled once.
+    static let standard = InjectionDetector(patterns: .standard, skillNames: [])
+
+    static func make(patterns: InjectionPatterns, skillNames: [String]) -> InjectionDetector {
+        if patterns == .standard && skillNames.isEmpty { return standard }
+        return InjectionDetector(patterns: patterns, skillNames: skillNames)
+    }
+
+    /// What one sentence holds.
+    struct Finding {
+        var phrase: (family: String, phrase: String, rot13: Bool)?
+        var cues: ToneCues.Categories = []
+        var skills: [String] = []
+        var encoded: String?
+    }
+
+    /// Runs layers 6 and 7 (as enabled) over `text`; returns the text left and reports each removed sentence.
+    func detect(_ text: [UInt8], configuration: ContentSanitizer.Configuration, report: inout ReportBuilder) -> [UInt8] {
+        var current = text
+        for _ in 0 ..< 4 {
+            let (kept, removed) = current.withUnsafeBufferPointer { round($0, configuration: configuration, report: &report) }
+            guard removed else { break }
+            current = kept
+        }
+        return current
+    }
+
+    /// Scans the text once and removes what it finds; returns the new text and whether anything went.
+    func round(_ text: UnsafeBufferPointer<UInt8>, configuration: ContentSanitizer.Configuration,
+               report: inout ReportBuilder) -> ([UInt8], Bool) {
+        let sentences = SentenceSegmenter.split(text)
+        guard !sentences.isEmpty else { return ([], false) }
+        var findings = [Finding](repeating: Finding(), count: sentences.count)
+        var cursor = 0
+        /// The sentence holding byte `offset` (matches come in order of their ends, so a cursor suffices
+        /// for the end; the start may lie in an earlier sentence).
+        func sentence(containing offset: Int, from: Int) -> Int {
+            var index = from
+            while index + 1 < sentences.count, sentences[index + 1].gapStart <= offset { index += 1 }
+            return index
+        }
+        func sentence(before offset: Int, upTo last: Int) -> Int {
+            var index = last
+            while index > 0, sentences[index].gapStart > offset { index -= 1 }
+            return index
+        }
+        automaton.scan(text) { match in
+            let endIndex = sentence(containing: max(match.start, match.end - 1), from: cursor)
+            cursor = endIndex
+            let startIndex = sentence(before: match.start, upTo: endIndex)
+            switch entries[match.pattern] {
+            case .phrase(let family, let phrase):
+                guard configuration.removesInjectionPatterns else { return }
+                for index in startIndex ... endIndex where findings[index].phrase == nil {
+                    findings[index].phrase = (family, phrase, false)
+                }
+            case .rot13(let family, let phrase):
+                guard configuration.removesInjectionPatterns else { return }
+                for index in startIndex ... endIndex where findings[index].phrase == nil {
+                    findings[index].phrase = (family, phrase, true)
+                }
+            case .cue(let category):
+                findings[endIndex].cues.insert(category)
+            case .skill(let name):
+                if !findings[endIndex].skills.contains(name) { findings[endIndex].skills.append(name) }
+            }
+        }
+        if configuration.removesInjectionPatterns {
+            for (index, sentence) in sentences.enumerated() where findings[index].phrase == nil {
+                findings[index].encoded = EncodedPayloads.find(in: UnsafeBufferPointer(rebasing: text[sentence.start ..< sentence.end]),
+                                                               detector: self)
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count)
+        var removedAny = false
+        var gapHasNewline = false
+        var removedSinceKept = false
+        for (index, sentence) in sentences.enumerated() {
+            let finding = findings[index]
+            var removal: (SanitizerLayer, String)?
+            if let phrase = finding.phrase {
+                removal = (.patterns, "\(phrase.family): \"\(phrase.phrase)\"" + (phrase.rot13 ? " (rot13)" : ""))
+            } else if let encoded = finding.encoded {
+                removal = (.patterns, encoded)
+            } else if configuration.removesImperativeTone {
+                let score = ToneCues.score(finding.cues, skills: finding.skills.count, sentence: sentence)
+                if score.total >= configuration.toneThreshold {
+                    removal = (.imperativeTone, "imperative tone \(score.total) (\(score.description)"
+                        + (finding.skills.isEmpty ? "" : "; skills: " + finding.skills.joined(separator: ", ")) + ")")
+                }
+            }
+            let gap = UnsafeBufferPointer(rebasing: text[sentence.gapStart ..< sentence.start])
+            if let (layer, reason) = removal {
+                removedAny = true
+                removedSinceKept = true
+                if gap.contains(0x0A) { gapHasNewline = true }
+                let body = UnsafeBufferPointer(rebasing: text[sentence.start ..< sentence.end])
+                _ = report.add(layer: layer, reason: reason, excerpt: String(decoding: body, as: UTF8.self), whole: true)
+                continue
+            }
+            if !out.isEmpty {
+                if removedSinceKept {
+                    out.append(gapHasNewline || gap.contains(0x0A) ? 0x0A : 0x20)
+                } else {
+                    out.append(contentsOf: gap)
+                }
+            }
+            removedSinceKept = false
+            gapHasNewline = false
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: text[sentence.start ..< sentence.end]))
+        }
+        if !removedAny { return ([], false) }
+        return (out, true)
+    }
+}

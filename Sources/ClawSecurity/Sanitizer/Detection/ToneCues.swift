@@ -1,0 +1,85 @@
+/// Layer 7's cues: words and phrases that, together in one sentence, make it an instruction aimed at the
+/// model rather than at a human reader. Each category counts once per sentence, with its weight; a
+/// sentence scoring at or above the threshold is removed.
+///
+/// Documentation is full of imperatives ("Run the following command", "You must restart the server"), so
+/// no single category decides: override verbs alone (3), or "you" with "must" (2), stay below the default
+/// threshold (6); override verbs aimed at the model's instructions, rules or persona do not.
+enum ToneCues {
+    /// A kind of cue.
+    struct Category: OptionSet, Sendable, Hashable {
+        let rawValue: UInt16
+
+        /// Ignore, disregard, forget, bypass, pretend, unrestricted, ... (weight 3).
+        static let override = Category(rawValue: 1 << 0)
+        /// The model as the addressee: an AI, the assistant, the system prompt, your programming (weight 2).
+        static let agentReference = Category(rawValue: 1 << 1)
+        /// Earlier context: previous, above, prior, instructions, rules (weight 1).
+        static let contextReference = Category(rawValue: 1 << 2)
+        /// Second-person address (weight 1).
+        static let secondPerson = Category(rawValue: 1 << 3)
+        /// Urgency: immediately, urgent, must, important (weight 1).
+        static let urgency = Category(rawValue: 1 << 4)
+        /// Actions an agent can take: send, forward, reveal, execute, respond only with (weight 1).
+        static let action = Category(rawValue: 1 << 5)
+        /// Most letters upper case (weight 1); not a scanned cue.
+        static let shouting = Category(rawValue: 1 << 6)
+        /// One of the agent's own skill names (weight 2); not a scanned cue.
+        static let skillMention = Category(rawValue: 1 << 7)
+    }
+
+    typealias Categories = Category
+
+    static let weights: [(Category, Int, String)] = [
+        (.override, 3, "override"), (.agentReference, 2, "addresses the model"), (.contextReference, 1, "refers to prior context"),
+        (.secondPerson, 1, "second person"), (.urgency, 1, "urgency"), (.action, 1, "agent action"),
+        (.shouting, 1, "shouting"), (.skillMention, 2, "names a skill"),
+    ]
+
+    /// The cue phrases of each category, matched like injection phrases (normalized, on word boundaries).
+    static let cues: [(Category, [String])] = [
+        (.override, [
+            "ignore", "ignoring", "disregard", "forget", "override", "bypass", "circumvent", "jailbreak", "jailbroken",
+            "unrestricted", "uncensored", "unfiltered", "no restrictions", "without restrictions", "no limitations",
+            "pretend", "pretending", "roleplay", "role play", "act as", "stay in character", "from now on",
+            "new instructions", "no longer", "break character", "do anything now",
+        ]),
+        (.agentReference, [
+            "an ai", "the ai", "ai model", "ai assistant", "ai system", "language model", "llm", "chatgpt", "gpt",
+            "chatbot", "assistant", "system prompt", "system message", "your programming", "your training",
+            "your guidelines", "your rules", "your instructions", "your creators", "content policy", "openai",
+            "anthropic", "developer mode", "persona", "claude", "gemini",
+        ]),
+        (.contextReference, [
+            "previous", "above", "prior", "earlier", "preceding", "instructions", "guidelines", "rules", "context",
+            "conversation", "prompt",
+        ]),
+        (.secondPerson, ["you", "your", "yourself", "youre", "youll", "youve", "yours"]),
+        (.urgency, ["immediately", "urgent", "urgently", "important", "asap", "right now", "at once", "must", "critical"]),
+        (.action, [
+            "send", "forward", "email", "exfiltrate", "upload", "reveal", "leak", "disclose", "output", "respond only",
+            "reply only", "repeat after", "execute", "visit", "click", "transfer", "delete",
+        ]),
+    ]
+
+    struct Score: CustomStringConvertible {
+        var total: Int
+        var categories: [String]
+        var description: String { categories.joined(separator: ", ") }
+    }
+
+    /// The sentence's score: the weights of the categories present, plus shouting (at least 12 letters, 70 %
+    /// of them capitals) and skill names.
+    static func score(_ found: Categories, skills: Int, sentence: SentenceSegmenter.Sentence) -> Score {
+        var categories = found
+        if sentence.letters >= 12, sentence.capitals * 10 >= sentence.letters * 7 { categories.insert(.shouting) }
+        if skills > 0 { categories.insert(.skillMention) }
+        var total = 0
+        var names: [String] = []
+        for (category, weight, name) in weights where categories.contains(category) {
+            total += weight
+            names.append(name)
+        }
+        return Score(total: total, categories: names)
+    }
+}
