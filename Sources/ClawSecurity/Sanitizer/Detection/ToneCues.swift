@@ -48,7 +48,8 @@ enum ToneCues {
             "an ai", "the ai", "ai model", "ai assistant", "ai system", "language model", "llm", "chatgpt", "gpt",
             "chatbot", "assistant", "system prompt", "system message", "your programming", "your training",
             "your guidelines", "your rules", "your instructions", "your creators", "content policy", "openai",
-            "anthropic", "developer mode", "persona", "claude", "gemini",
+            "anthropic", "developer mode", "persona", "claude", "gemini", "you are now", "unrestricted ai",
+            "no rules",
         ]),
         (.contextReference, [
             "previous", "above", "prior", "earlier", "preceding", "instructions", "guidelines", "rules", "context",
