@@ -93,12 +93,12 @@ enum EncodedPayloads {
 
     static func describe(_ encoding: String, _ decoded: [UInt8], detector: InjectionDetector) -> String {
         var inner: String?
-        decoded.withUnsafeBufferPointer { text in
-            detector.automaton.scan(text) { match in
-                guard inner == nil else { return }
-                if case .phrase(let family, let phrase) = detector.entries[match.pattern] {
-                    inner = "\(family): \"\(phrase)\""
-                }
+        var matches: [PatternAutomaton.Match] = []
+        decoded.withUnsafeBufferPointer { detector.automaton.scan($0, into: &matches) }
+        for match in matches {
+            if case .phrase(let family, let phrase) = detector.entries[match.pattern] {
+                inner = "\(family): \"\(phrase)\""
+                break
             }
         }
         let preview = String(decoding: decoded.prefix(60), as: UTF8.self)

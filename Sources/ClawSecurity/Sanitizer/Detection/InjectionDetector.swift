@@ -77,71 +77,75 @@ final class InjectionDetector: Sendable {
     /// Scans the text once and removes what it finds; returns the new text and whether anything went.
     func round(_ text: UnsafeBufferPointer<UInt8>, configuration: ContentSanitizer.Configuration,
                report: inout ReportBuilder) -> ([UInt8], Bool) {
-        let sentences = SentenceSegmenter.split(text)
+        var sentences = SentenceSegmenter.split(text)
         guard !sentences.isEmpty else { return ([], false) }
         var findings = [Finding](repeating: Finding(), count: sentences.count)
+        var matches: [PatternAutomaton.Match] = []
+        var longWords: [Int] = []
+        automaton.scan(text, into: &matches, longWords: &longWords)
+        var sentenceIndex = 0
+        for end in longWords {
+            while sentenceIndex + 1 < sentences.count, sentences[sentenceIndex + 1].gapStart < end { sentenceIndex += 1 }
+            sentences[sentenceIndex].hasLongToken = true
+        }
+        // Matches come in order of their ends, so a cursor finds the sentence of each end; a start may lie in
+        // an earlier sentence (a phrase across a sentence boundary takes every sentence it touches).
         var cursor = 0
-        /// The sentence holding byte `offset` (matches come in order of their ends, so a cursor suffices
-        /// for the end; the start may lie in an earlier sentence).
-        func sentence(containing offset: Int, from: Int) -> Int {
-            var index = from
-            while index + 1 < sentences.count, sentences[index + 1].gapStart <= offset { index += 1 }
-            return index
-        }
-        func sentence(before offset: Int, upTo last: Int) -> Int {
-            var index = last
-            while index > 0, sentences[index].gapStart > offset { index -= 1 }
-            return index
-        }
-        automaton.scan(text) { match in
-            let endIndex = sentence(containing: max(match.start, match.end - 1), from: cursor)
-            cursor = endIndex
-            let startIndex = sentence(before: match.start, upTo: endIndex)
+        for match in matches {
+            let last = max(match.start, match.end - 1)
+            while cursor + 1 < sentences.count, sentences[cursor + 1].gapStart <= last { cursor += 1 }
+            var first = cursor
+            while first > 0, sentences[first].gapStart > match.start { first -= 1 }
             switch entries[match.pattern] {
             case .phrase(let family, let phrase):
-                guard configuration.removesInjectionPatterns else { return }
-                for index in startIndex ... endIndex where findings[index].phrase == nil {
+                guard configuration.removesInjectionPatterns else { continue }
+                for index in first ... cursor where findings[index].phrase == nil {
                     findings[index].phrase = (family, phrase, false)
                 }
             case .rot13(let family, let phrase):
-                guard configuration.removesInjectionPatterns else { return }
-                for index in startIndex ... endIndex where findings[index].phrase == nil {
+                guard configuration.removesInjectionPatterns else { continue }
+                for index in first ... cursor where findings[index].phrase == nil {
                     findings[index].phrase = (family, phrase, true)
                 }
             case .cue(let category):
-                findings[endIndex].cues.insert(category)
+                findings[cursor].cues.insert(category)
             case .skill(let name):
-                if !findings[endIndex].skills.contains(name) { findings[endIndex].skills.append(name) }
+                if !findings[cursor].skills.contains(name) { findings[cursor].skills.append(name) }
             }
         }
         if configuration.removesInjectionPatterns {
-            for (index, sentence) in sentences.enumerated() where findings[index].phrase == nil {
+            for (index, sentence) in sentences.enumerated() where findings[index].phrase == nil && sentence.hasLongToken {
                 findings[index].encoded = EncodedPayloads.find(in: UnsafeBufferPointer(rebasing: text[sentence.start ..< sentence.end]),
                                                                detector: self)
             }
         }
-        var out: [UInt8] = []
-        out.reserveCapacity(text.count)
-        var removedAny = false
-        var gapHasNewline = false
-        var removedSinceKept = false
+        // What goes, and why.
+        var removals: [Int: (SanitizerLayer, String)] = [:]
         for (index, sentence) in sentences.enumerated() {
             let finding = findings[index]
-            var removal: (SanitizerLayer, String)?
             if let phrase = finding.phrase {
-                removal = (.patterns, "\(phrase.family): \"\(phrase.phrase)\"" + (phrase.rot13 ? " (rot13)" : ""))
+                removals[index] = (.patterns, "\(phrase.family): \"\(phrase.phrase)\"" + (phrase.rot13 ? " (rot13)" : ""))
             } else if let encoded = finding.encoded {
-                removal = (.patterns, encoded)
-            } else if configuration.removesImperativeTone {
-                let score = ToneCues.score(finding.cues, skills: finding.skills.count, sentence: sentence)
+                removals[index] = (.patterns, encoded)
+            } else if configuration.removesImperativeTone,
+                      ToneCues.total(finding.cues) + (finding.skills.isEmpty ? 0 : 2) + 1 >= configuration.toneThreshold {
+                let score = ToneCues.score(finding.cues, skills: finding.skills.count,
+                                           sentence: UnsafeBufferPointer(rebasing: text[sentence.start ..< sentence.end]),
+                                           threshold: configuration.toneThreshold)
                 if score.total >= configuration.toneThreshold {
-                    removal = (.imperativeTone, "imperative tone \(score.total) (\(score.description)"
+                    removals[index] = (.imperativeTone, "imperative tone \(score.total) (\(score.description)"
                         + (finding.skills.isEmpty ? "" : "; skills: " + finding.skills.joined(separator: ", ")) + ")")
                 }
             }
+        }
+        guard !removals.isEmpty else { return ([], false) }
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count)
+        var gapHasNewline = false
+        var removedSinceKept = false
+        for (index, sentence) in sentences.enumerated() {
             let gap = UnsafeBufferPointer(rebasing: text[sentence.gapStart ..< sentence.start])
-            if let (layer, reason) = removal {
-                removedAny = true
+            if let (layer, reason) = removals[index] {
                 removedSinceKept = true
                 if gap.contains(0x0A) { gapHasNewline = true }
                 let body = UnsafeBufferPointer(rebasing: text[sentence.start ..< sentence.end])
@@ -159,7 +163,7 @@ final class InjectionDetector: Sendable {
             gapHasNewline = false
             out.append(contentsOf: UnsafeBufferPointer(rebasing: text[sentence.start ..< sentence.end]))
         }
-        if !removedAny { return ([], false) }
         return (out, true)
     }
+
 }

@@ -13,6 +13,10 @@ struct PatternAutomaton: Sendable {
 
     /// The longest phrase, in symbols including its two separators.
     static let maxSymbols = 128
+    static let outputFlag: UInt32 = 1 << 31
+    /// Words (runs of letters and digits) at least this long are reported to the caller as possible encoded
+    /// payloads (base64, hex).
+    static let longWord = 16
 
     private let transitions: [UInt32]
     /// For state `s`: its outputs are `outputs[outputStart[s] ..< outputStart[s + 1]]` (pattern indices).
@@ -79,6 +83,8 @@ struct PatternAutomaton: Sendable {
             flat += merged[state]
             starts.append(Int32(flat.count))
         }
+        // A transition into a state with outputs carries the high bit, so the scan tests one value.
+        for index in table.indices where !merged[Int(table[index])].isEmpty { table[index] |= Self.outputFlag }
         transitions = table
         outputStart = starts
         outputs = flat
@@ -87,60 +93,71 @@ struct PatternAutomaton: Sendable {
 
     var stateCount: Int { outputStart.count - 1 }
 
-    /// Scans UTF-8 text; calls `found` for every match, in order of their ends.
-    func scan(_ text: UnsafeBufferPointer<UInt8>, _ found: (Match) -> Void) {
+    /// Scans UTF-8 text; appends every match to `matches`, in order of their ends, and the end of every word of
+    /// at least ``longWord`` symbols to `longWords`.
+    func scan(_ text: UnsafeBufferPointer<UInt8>, into matches: inout [Match], longWords: inout [Int]) {
         let width = TextFolding.symbolCount
-        let ascii = TextFolding.ascii
-        var state = Int(transitions[Int(TextFolding.separator)]) // the text starts with a separator
-        var previousWasSeparator = true
-        // Where each of the last `maxSymbols` symbols began, for a match's start.
-        var origins = [Int](repeating: 0, count: Self.maxSymbols)
-        var symbolIndex = 1
+        let n = text.count
         transitions.withUnsafeBufferPointer { table in
-            outputStart.withUnsafeBufferPointer { starts in
-                @inline(__always) func step(_ symbol: UInt8, at offset: Int) {
-                    if symbol == TextFolding.separator {
-                        if previousWasSeparator { return }
-                        previousWasSeparator = true
-                    } else {
-                        previousWasSeparator = false
+            TextFolding.ascii.withUnsafeBufferPointer { ascii in
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: Self.maxSymbols) { origins in
+                    origins.initialize(repeating: 0)
+                    var state = Int(table[Int(TextFolding.separator)] & ~Self.outputFlag) // a separator before the text
+                    var previousWasSeparator = true
+                    var symbolIndex = 1
+                    var wordLength = 0
+
+                    @inline(__always) func feed(_ symbol: UInt8, _ offset: Int) {
+                        if symbol == TextFolding.separator {
+                            if previousWasSeparator { return }
+                            previousWasSeparator = true
+                            if wordLength >= Self.longWord { longWords.append(offset) }
+                            wordLength = 0
+                        } else {
+                            previousWasSeparator = false
+                            wordLength += 1
+                        }
+                        origins[symbolIndex & (Self.maxSymbols - 1)] = offset
+                        symbolIndex += 1
+                        let entry = table[state &* width &+ Int(symbol)]
+                        state = Int(entry & ~Self.outputFlag)
+                        if entry & Self.outputFlag != 0 { report(state, offset) }
                     }
-                    origins[symbolIndex & (Self.maxSymbols - 1)] = offset
-                    symbolIndex += 1
-                    state = Int(table[state * width + Int(symbol)])
-                    let first = Int(starts[state])
-                    let last = Int(starts[state + 1])
-                    if first != last {
-                        for k in first ..< last {
+
+                    func report(_ state: Int, _ offset: Int) {
+                        for k in Int(outputStart[state]) ..< Int(outputStart[state + 1]) {
                             let pattern = Int(outputs[k])
-                            let length = Int(lengths[pattern])
                             // The pattern's first symbol is its leading separator; the match starts after it.
-                            let startIndex = symbolIndex - length + 1
+                            let startIndex = symbolIndex - Int(lengths[pattern]) + 1
                             let start = startIndex >= 1 ? origins[startIndex & (Self.maxSymbols - 1)] : 0
-                            found(Match(pattern: pattern, start: start, end: offset))
+                            matches.append(Match(pattern: pattern, start: start, end: offset))
                         }
                     }
-                }
-                var i = 0
-                let n = text.count
-                while i < n {
-                    let byte = text[i]
-                    let symbol = ascii[Int(byte)]
-                    if symbol < TextFolding.vanish {
-                        step(symbol, at: i)
-                        i += 1
-                        continue
+
+                    var i = 0
+                    while i < n {
+                        let byte = text[i]
+                        let symbol = ascii[Int(byte)]
+                        if symbol < TextFolding.vanish {
+                            feed(symbol, i)
+                            i += 1
+                        } else if symbol == TextFolding.vanish {
+                            i += 1
+                        } else {
+                            let (value, length) = TextWriter.decode(text, at: i)
+                            for folded in TextFolding.symbols(of: value) { feed(folded, i) }
+                            i += length
+                        }
                     }
-                    if symbol == TextFolding.vanish {
-                        i += 1
-                        continue
-                    }
-                    let (value, length) = TextWriter.decode(text, at: i)
-                    for folded in TextFolding.symbols(of: value) { step(folded, at: i) }
-                    i += length
+                    feed(TextFolding.separator, n) // a separator after the text
                 }
-                step(TextFolding.separator, at: n) // the text ends with a separator
             }
         }
+    }
+
+    /// Scans UTF-8 text for matches only.
+    func scan(_ text: UnsafeBufferPointer<UInt8>, into matches: inout [Match]) {
+        var longWords: [Int] = []
+        scan(text, into: &matches, longWords: &longWords)
     }
 }

@@ -12,10 +12,18 @@ enum SentenceSegmenter {
         var gapStart: Int
         var start: Int
         var end: Int
-        /// Letters and upper-case letters (ASCII), for the tone layer's shouting cue.
-        var letters: Int32 = 0
-        var capitals: Int32 = 0
+        /// Whether it may hold an encoded payload: three or more `%` here, or a long word found by the
+        /// pattern scan.
+        var hasLongToken = false
     }
+
+    /// Bytes the segmenter stops at: line breaks, terminators, the first byte of the CJK terminators, and `%`
+    /// (counted: three or more may be URL-encoding).
+    static let stops: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for b in [0x0A, 0x2E, 0x21, 0x3F, 0xE3, 0xEF, 0x25] { table[b] = true }
+        return table
+    }()
 
     static let maxSentenceBytes = 1000
 
@@ -28,6 +36,10 @@ enum SentenceSegmenter {
 
     /// The sentences of `text`, in order; together with their gaps they cover it, except trailing whitespace.
     static func split(_ text: UnsafeBufferPointer<UInt8>) -> [Sentence] {
+        stops.withUnsafeBufferPointer { split(text, stops: $0) }
+    }
+
+    private static func split(_ text: UnsafeBufferPointer<UInt8>, stops: UnsafeBufferPointer<Bool>) -> [Sentence] {
         var sentences: [Sentence] = []
         let n = text.count
         var i = 0
@@ -37,20 +49,31 @@ enum SentenceSegmenter {
             while i < n, isSpace(text[i]) { i += 1 }
             guard i < n else { break }
             let start = i
-            var letters: Int32 = 0
-            var capitals: Int32 = 0
+            var percents = 0
             var end = -1
             while i < n {
+                // Fast: up to the next byte that matters.
+                while i < n, !stops[Int(text[i])] { i += 1 }
+                if i - start > maxSentenceBytes {
+                    // Too long without an end: cut at the last space within the limit.
+                    var cut = start + maxSentenceBytes
+                    while cut > start + maxSentenceBytes / 2, text[cut] != 0x20 { cut -= 1 }
+                    if text[cut] == 0x20 {
+                        end = cut
+                        i = cut
+                        break
+                    }
+                }
+                guard i < n else { break }
                 let b = text[i]
+                if b == 0x25 {
+                    percents += 1
+                    i += 1
+                    continue
+                }
                 if b == 0x0A {
                     end = i
                     break
-                }
-                if b >= 0x41 && b <= 0x5A {
-                    capitals += 1
-                    letters += 1
-                } else if b >= 0x61 && b <= 0x7A {
-                    letters += 1
                 }
                 if b == 0x2E || b == 0x21 || b == 0x3F {
                     // A run of terminators ("?!", "...").
@@ -76,16 +99,12 @@ enum SentenceSegmenter {
                     i += 3
                     break
                 }
-                if i - start >= maxSentenceBytes, b == 0x20 {
-                    end = i
-                    break
-                }
                 i += 1
             }
             if end < 0 { end = n }
             var trimmed = end
             while trimmed > start, isSpace(text[trimmed - 1]) { trimmed -= 1 }
-            sentences.append(Sentence(gapStart: gapStart, start: start, end: trimmed, letters: letters, capitals: capitals))
+            sentences.append(Sentence(gapStart: gapStart, start: start, end: trimmed, hasLongToken: percents >= 3))
             i = max(i, end)
         }
         return sentences

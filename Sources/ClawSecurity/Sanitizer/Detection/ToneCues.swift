@@ -70,11 +70,23 @@ enum ToneCues {
     }
 
     /// The sentence's score: the weights of the categories present, plus shouting (at least 12 letters, 70 %
-    /// of them capitals) and skill names.
-    static func score(_ found: Categories, skills: Int, sentence: SentenceSegmenter.Sentence) -> Score {
+    /// of them capitals; counted only when it could reach the threshold) and skill names.
+    static func score(_ found: Categories, skills: Int, sentence: UnsafeBufferPointer<UInt8>, threshold: Int) -> Score {
         var categories = found
-        if sentence.letters >= 12, sentence.capitals * 10 >= sentence.letters * 7 { categories.insert(.shouting) }
         if skills > 0 { categories.insert(.skillMention) }
+        if total(categories) + 1 >= threshold {
+            var letters = 0
+            var capitals = 0
+            for b in sentence {
+                if b >= 0x41 && b <= 0x5A {
+                    capitals += 1
+                    letters += 1
+                } else if b >= 0x61 && b <= 0x7A {
+                    letters += 1
+                }
+            }
+            if letters >= 12, capitals * 10 >= letters * 7 { categories.insert(.shouting) }
+        }
         var total = 0
         var names: [String] = []
         for (category, weight, name) in weights where categories.contains(category) {
@@ -82,5 +94,14 @@ enum ToneCues {
             names.append(name)
         }
         return Score(total: total, categories: names)
+    }
+
+    /// The score of a set of categories (the weights of ``weights``, without touching the table: this runs
+    /// for every sentence).
+    @inline(__always)
+    static func total(_ categories: Categories) -> Int {
+        let bits = categories.rawValue
+        return Int(bits & 1) * 3 + Int((bits >> 1) & 1) * 2 + Int((bits >> 2) & 1) + Int((bits >> 3) & 1)
+            + Int((bits >> 4) & 1) + Int((bits >> 5) & 1) + Int((bits >> 6) & 1) + Int((bits >> 7) & 1) * 2
     }
 }
