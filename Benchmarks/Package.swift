@@ -41,8 +41,10 @@ let package = Package(
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
         ),
-        // The HTML tokenizer (and, once it exists, ContentSanitizer) over the 200-page corpus that
+        // The HTML tokenizer and ContentSanitizer (layers 1-5, and all seven) over the 200-page corpus that
         // peers/bench_html_peers.py gives nh3 and lxml; the page list is Benchmarks/.corpus/html-pages.txt.
+        // InjectionPatternMatcher over the text that peers/bench_pattern_peers.py gives pyahocorasick and
+        // Hyperscan (Benchmarks/.corpus/scan-text.txt, from peers/scan_corpus.py).
         .executableTarget(
             name: "ClawSanitizerBenchmarks",
             dependencies: [

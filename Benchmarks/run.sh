@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the benchmark targets (ClawSecurityBenchmarks, ClawWorkflowBenchmarks, ClawSanitizerBenchmarks) and the
-# peer measurements (openssl speed, Python cryptography, pyotp; pymacaroons, cedarpy, casbin; nh3, lxml) in one
-# session on this machine, and writes small text/markdown/JSON files to Benchmarks/results/:
+# peer measurements (openssl speed, Python cryptography, pyotp; pymacaroons, cedarpy, casbin; nh3, lxml;
+# pyahocorasick, hyperscan) in one session on this machine, and writes small text/markdown/JSON files to
+# Benchmarks/results/:
 #
 #   environment.txt                  machine, toolchain, versions, load average before/after each step
 #   swift-benchmarks.md              the benchmark tool's per-operation tables (p0…p100, markdown), one
@@ -9,18 +10,26 @@
 #   peers.md, peers.json             bench_peers.py's table and raw figures
 #   authz-peers.md, authz-peers.json bench_authz_peers.py's table and raw figures (tokens, policy)
 #   html-peers.md, html-peers.json   bench_html_peers.py's table and raw figures (HTML to text, MB/s)
+#   pattern-peers.md, pattern-peers.json
+#                                    bench_pattern_peers.py's table and raw figures (pattern scan, MB/s)
 #   comparison.md                    Claw against peers side by side, the performance targets, the
-#                                    workflow engine's figures against its aims (no peers), and the HTML
-#                                    tokenizer/sanitizer in MB/s beside nh3 and lxml
+#                                    workflow engine's figures against its aims (no peers), the HTML
+#                                    tokenizer/sanitizer in MB/s beside nh3 and lxml, and the pattern scan in
+#                                    MB/s beside pyahocorasick and Hyperscan
 #
 # Usage (from anywhere):  Benchmarks/run.sh
 #   SKIP_SWIFT=1 / SKIP_PEERS=1 reuse the previous results of that half; FILTER='regex' limits the
 #   Swift benchmarks (of all targets); REPS / OPENSSL_REPS / OPENSSL_SECONDS are passed to bench_peers.py, REPS and
-#   POLICY_SIZES to bench_authz_peers.py, REPS to bench_html_peers.py.
+#   POLICY_SIZES to bench_authz_peers.py, REPS to bench_html_peers.py and bench_pattern_peers.py.
+#   CLAW_PATTERNS names the pattern file (default Fixtures/garak/injection_patterns.json) for the scan text, the
+#   Swift matcher benchmark and the pattern peers.
 #
 # The HTML-to-text benchmarks (Swift and peers) read the same 200 pages of Debian's python3.11-doc, listed by
 # peers/html_corpus.py in Benchmarks/.corpus/html-pages.txt before either half runs; run as root, this script
 # installs python3.11-doc with apt-get when /usr/share/doc/python3.11/html is missing.
+# The pattern-scan benchmarks (Swift's InjectionPatternMatcher, and pyahocorasick and Hyperscan) search the same text,
+# Benchmarks/.corpus/scan-text.txt: the html.parser text of those pages with each phrase of the pattern file
+# planted once, written by peers/scan_corpus.py after the page list.
 #
 # The first run builds swift-crypto and the benchmark tool in release mode: several minutes.
 # Swift 6.3 has no jemalloc backend; malloc counts come from the benchmark package's
@@ -58,6 +67,10 @@ targets=(ClawSecurityBenchmarks ClawWorkflowBenchmarks ClawSanitizerBenchmarks)
 
 # The HTML corpus: listed for both halves (the Swift benchmarks read the list file too).
 corpus_list="$here/.corpus/html-pages.txt"
+# The pattern scan's text and phrases, the same for both halves (the Swift benchmark reads CLAW_PATTERNS and
+# the text file at its default place, Benchmarks/.corpus/scan-text.txt).
+scan_text="$here/.corpus/scan-text.txt"
+export CLAW_PATTERNS="${CLAW_PATTERNS:-$root/Fixtures/garak/injection_patterns.json}"
 if [ -z "${SKIP_SWIFT:-}" ] || [ -z "${SKIP_PEERS:-}" ]; then
     if [ ! -d /usr/share/doc/python3.11/html ]; then
         if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
@@ -73,6 +86,9 @@ if [ -z "${SKIP_SWIFT:-}" ] || [ -z "${SKIP_PEERS:-}" ]; then
     corpus_id="$(python3 "$peers/html_corpus.py" --list "$corpus_list")" \
         || { echo "run.sh: no HTML corpus pages; install them as root: apt-get install -y python3.11-doc" >&2; exit 1; }
     log "$corpus_id"
+    scan_id="$(python3 "$peers/scan_corpus.py" --pages "$corpus_list" --patterns "$CLAW_PATTERNS" --out "$scan_text")" \
+        || { echo "run.sh: peers/scan_corpus.py could not write the scan text (pattern file: $CLAW_PATTERNS)" >&2; exit 1; }
+    log "$scan_id"
 fi
 
 if [ -z "${SKIP_SWIFT:-}" ]; then
@@ -120,10 +136,13 @@ if [ -z "${SKIP_PEERS:-}" ]; then
     log "running peers/bench_html_peers.py"
     "$peers/.venv/bin/python" "$peers/bench_html_peers.py" --pages "$corpus_list" \
         --json "$results/html-peers.json" --markdown "$results/html-peers.md"
+    log "running peers/bench_pattern_peers.py"
+    "$peers/.venv/bin/python" "$peers/bench_pattern_peers.py" --text "$scan_text" --patterns "$CLAW_PATTERNS" \
+        --json "$results/pattern-peers.json" --markdown "$results/pattern-peers.md"
     log "peers done"
 fi
 
 python3 "$here/compare.py" "$results/swift-benchmarks.md" "$results/peers.json" "$results/authz-peers.json" \
-    "$results/html-peers.json" > "$results/comparison.md"
+    "$results/html-peers.json" "$results/pattern-peers.json" > "$results/comparison.md"
 log "wrote $results/comparison.md"
 cat "$results/comparison.md"

@@ -8,6 +8,7 @@ import PackageDescription
 let fuzzTargets = [
     "FuzzSecretBoxOpen", "FuzzBase32", "FuzzWebhookHeader", "FuzzBase64", "FuzzMacaroonDecode", "FuzzCaveat",
     "FuzzPolicyLoader", "FuzzWorkflowLoader", "FuzzHTMLTokenizer", "FuzzContentSanitizer",
+    "FuzzTextFolding", "FuzzPatternMatcher",
 ]
 
 let package = Package(

@@ -14,7 +14,17 @@ import Darwin
 // "HTMLTokenizer corpus (200 pages)" runs HTMLTokenizer.statistics(of:), whose counting sink is ClawSecurity's own
 // (specialized there). "sink in the caller's module" runs the same counting sink defined here, as a user of the
 // library would, through the unspecialized generic tokenize(_:into:). "ContentSanitizer layers 1-5" converts
-// every page to text with layers 1-5 and no output budget: the row to compare with nh3 and lxml.
+// every page to text with layers 1-5 (6 and 7 off) and no output budget: the row to compare with nh3 and lxml.
+// "ContentSanitizer layers 1-7" is the same with every layer on (the default configuration, its standard
+// pattern list), the row for the aim of twice nh3.clean's speed.
+//
+// "InjectionPatternMatcher scan (scan text)" is layer 6's phrase matcher alone, one count(in:) over the whole scan
+// text per iteration: the text that Benchmarks/peers/bench_pattern_peers.py scans with pyahocorasick and
+// Hyperscan (Benchmarks/.corpus/scan-text.txt, written by peers/scan_corpus.py: the html.parser text of the 200
+// pages with each phrase planted once), with the phrases of the same pattern file (CLAW_PATTERNS, or
+// <repo>/Fixtures/garak/injection_patterns.json), compiled once in the setup. CLAW_SCAN_TEXT names another
+// text file. Its "matches" metric is the count(in:) result, to set beside the peers' counts; with
+// CLAW_SCAN_DETAILS=1 the setup also prints, on stderr, the phrases found other than exactly once.
 //
 // One measured iteration is one pass over all pages, each page tokenized separately (`scalingFactor: .one`),
 // so the figures are per pass: MB/s = corpus bytes ÷ wall time of a pass (compare.py takes the corpus bytes
@@ -28,9 +38,6 @@ import Darwin
 // The page list is Benchmarks/.corpus/html-pages.txt (written by `Benchmarks/run.sh`, or by
 // `python3 Benchmarks/peers/html_corpus.py --list Benchmarks/.corpus/html-pages.txt`), or the file named by
 // the CLAW_HTML_PAGES environment variable.
-//
-// TODO(ContentSanitizer): add "ContentSanitizer layers 1-5 corpus (200 pages)" here once ContentSanitizer
-// exists (one pass, each page sanitized separately, blackHole the output); compare.py already has its row.
 
 /// The calling thread's CPU time, as a custom metric in microseconds.
 struct ThreadCPUClock {
@@ -129,6 +136,85 @@ enum HTMLCorpus {
     static var pages: [[UInt8]] { (try? loaded.get()) ?? [] }
 
     static let bytes: Int = pages.reduce(0) { $0 + $1.count }
+}
+
+/// The pattern-scan input: the scan text (peers/scan_corpus.py) and the matcher compiled from the pattern file
+/// the text's phrases came from, read and compiled once.
+enum ScanCorpus {
+    /// The number of matches of one count(in:), as a metric (the same every iteration).
+    static var matchesMetric: BenchmarkMetric { .custom("matches", polarity: .prefersLarger, useScalingFactor: false) }
+
+    static var repositoryDirectory: URL? { HTMLCorpus.benchmarksDirectory?.deletingLastPathComponent() }
+
+    static var patternsPath: String {
+        if let path = ProcessInfo.processInfo.environment["CLAW_PATTERNS"], !path.isEmpty { return path }
+        if let directory = repositoryDirectory {
+            return directory.appendingPathComponent("Fixtures/garak/injection_patterns.json").path
+        }
+        return "Fixtures/garak/injection_patterns.json"
+    }
+
+    static var textPath: String {
+        if let path = ProcessInfo.processInfo.environment["CLAW_SCAN_TEXT"], !path.isEmpty { return path }
+        if let directory = HTMLCorpus.benchmarksDirectory { return directory.appendingPathComponent(".corpus/scan-text.txt").path }
+        return "Benchmarks/.corpus/scan-text.txt"
+    }
+
+    struct Loaded: Sendable {
+        let matcher: InjectionPatternMatcher
+        let text: [UInt8]
+    }
+
+    static let loaded: Result<Loaded, HTMLCorpus.Missing> = {
+        let patternsPath = ScanCorpus.patternsPath, textPath = ScanCorpus.textPath
+        func missing(_ what: String) -> Result<Loaded, HTMLCorpus.Missing> {
+            .failure(HTMLCorpus.Missing(description: "ClawSanitizerBenchmarks: \(what)."))
+        }
+        guard let patternData = FileManager.default.contents(atPath: patternsPath) else {
+            return missing("cannot read the pattern file \(patternsPath) (CLAW_PATTERNS names another)")
+        }
+        let patterns: InjectionPatterns
+        do {
+            patterns = try InjectionPatterns(json: [UInt8](patternData))
+        } catch {
+            return missing("the pattern file \(patternsPath) does not load: \(error)")
+        }
+        guard let text = FileManager.default.contents(atPath: textPath) else {
+            return missing("no scan text at \(textPath); make it with `Benchmarks/run.sh`, or with "
+                + "`python3 Benchmarks/peers/scan_corpus.py --patterns \(patternsPath) --out \(textPath)` "
+                + "(after `python3 Benchmarks/peers/html_corpus.py`'s pages are installed); or point CLAW_SCAN_TEXT at one")
+        }
+        return .success(Loaded(matcher: InjectionPatternMatcher(patterns: patterns), text: [UInt8](text)))
+    }()
+
+    /// Loads and compiles (in the benchmark's setup), and checks that every phrase is in the text (else the text was
+    /// made from another pattern file). With CLAW_SCAN_DETAILS=1, prints the phrases found other than once.
+    static func loadAndCheck() throws {
+        let loaded = try loaded.get()
+        let matches = loaded.text.withUnsafeBufferPointer { loaded.matcher.matches(in: $0) }
+        var counts = [Int](repeating: 0, count: loaded.matcher.patterns.patterns.count)
+        for match in matches { counts[match.pattern] += 1 }
+        let phrases = loaded.matcher.patterns.patterns.map(\.phrase)
+        if ProcessInfo.processInfo.environment["CLAW_SCAN_DETAILS"] == "1" {
+            var report = "scan text: \(loaded.text.count) bytes, \(matches.count) matches, "
+                + "\(counts.filter { $0 > 0 }.count) of \(phrases.count) phrases found\n"
+            for (phrase, n) in zip(phrases, counts) where n != 1 {
+                report += "  \(n)x \(phrase)\n"
+                for match in matches where phrases[match.pattern] == phrase {
+                    let lower = max(0, match.range.lowerBound - 30), upper = min(loaded.text.count, match.range.upperBound + 30)
+                    let context = String(decoding: loaded.text[lower ..< upper], as: UTF8.self)
+                    report += "      …\(context.replacingOccurrences(of: "\n", with: "⏎"))…\n"
+                }
+            }
+            FileHandle.standardError.write(Data(report.utf8))
+        }
+        let missing = zip(phrases, counts).filter { $0.1 == 0 }.map(\.0)
+        guard missing.isEmpty else {
+            throw HTMLCorpus.Missing(description: "ClawSanitizerBenchmarks: \(missing.count) phrases of \(Self.patternsPath) "
+                + "are not found in \(Self.textPath) (made from another pattern file? rerun peers/scan_corpus.py), such as "
+                + missing.prefix(5).map { "\"\($0)\"" }.joined(separator: ", "))
+        }
+    }
 }
 
 /// A sink of this module: the same counts and content-state switches as HTMLTokenStatistics, but the
@@ -251,6 +337,8 @@ let benchmarks: @Sendable () -> Void = {
         let pages = HTMLCorpus.pages
         var configuration = ContentSanitizer.Configuration()
         configuration.maxOutputBytes = nil
+        configuration.removesInjectionPatterns = false
+        configuration.removesImperativeTone = false
         let sanitizer = ContentSanitizer(configuration: configuration)
         let rate = InputRate.start(bytes: HTMLCorpus.bytes)
         let cpu = ThreadCPUClock.start()
@@ -262,4 +350,41 @@ let benchmarks: @Sendable () -> Void = {
         cpu.stop(benchmark)
         rate.stop(benchmark)
     }, setup: loadAndCheck)
+
+    // All seven layers, as the default configuration has them (the shipped pattern list, layer 7 at its default
+    // threshold), again without the output budget.
+    Benchmark("ContentSanitizer layers 1-7 corpus (200 pages)", closure: { benchmark in
+        let pages = HTMLCorpus.pages
+        var configuration = ContentSanitizer.Configuration()
+        configuration.maxOutputBytes = nil
+        let sanitizer = ContentSanitizer(configuration: configuration)
+        let rate = InputRate.start(bytes: HTMLCorpus.bytes)
+        let cpu = ThreadCPUClock.start()
+        for _ in benchmark.scaledIterations {
+            for page in pages {
+                blackHole(page.withUnsafeBufferPointer { sanitizer.sanitize(bytes: $0, kind: .html) })
+            }
+        }
+        cpu.stop(benchmark)
+        rate.stop(benchmark)
+    }, setup: loadAndCheck)
+
+    // Layer 6's matcher alone over the scan text, compiled once (in the setup); one iteration is one count(in:).
+    var scanConfiguration = Benchmark.defaultConfiguration
+    scanConfiguration.metrics.append(ScanCorpus.matchesMetric)
+    scanConfiguration.units[ScanCorpus.matchesMetric] = .count
+    Benchmark("InjectionPatternMatcher scan (scan text)", configuration: scanConfiguration, closure: { benchmark in
+        let loaded = (try? ScanCorpus.loaded.get())
+        guard let matcher = loaded?.matcher, let text = loaded?.text else { return }
+        var matches = 0
+        let rate = InputRate.start(bytes: text.count)
+        let cpu = ThreadCPUClock.start()
+        for _ in benchmark.scaledIterations {
+            matches = text.withUnsafeBufferPointer { matcher.count(in: $0) }
+            blackHole(matches)
+        }
+        cpu.stop(benchmark)
+        rate.stop(benchmark)
+        benchmark.measurement(ScanCorpus.matchesMetric, matches)
+    }, setup: { try ScanCorpus.loadAndCheck() })
 }

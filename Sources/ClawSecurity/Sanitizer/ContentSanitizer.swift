@@ -41,6 +41,11 @@ public struct ContentSanitizer: Sendable {
         public var removesImperativeTone = true
         /// Layer 7's threshold (see docs/SANITIZER.md for the cues and their weights). 6 by default.
         public var toneThreshold = 6
+        /// Layers 6 and 7: an injection is rarely one sentence, so removal also takes up to three sentences on
+        /// either side of a detected one (further along sentences that also speak to the model), and
+        /// everything between two detections at most 40 sentences apart. Text without a
+        /// detection is never touched by this. On by default; off, exactly the detected sentences go.
+        public var removesSurroundingSentences = true
         /// Layer 6's phrases: ``InjectionPatterns/standard`` by default, or a pattern file's
         /// (``InjectionPatternFile``).
         public var patterns = InjectionPatterns.standard

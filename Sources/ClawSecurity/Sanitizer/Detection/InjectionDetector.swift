@@ -47,6 +47,39 @@ final class InjectionDetector: Sendable {
         self.skillNames = skillNames
     }
 
+    /// How far removal spreads from a detected sentence, in sentences.
+    static let spreadRadius = 3
+    /// Two detections at most this many sentences apart are one injection: everything between them goes.
+    static let joinDistance = 40
+
+    /// An injection is rarely one sentence: the text around it belongs to it. Everything between two
+    /// detections at most ``joinDistance`` sentences apart goes; removal spreads from every
+    /// detected sentence to the ``spreadRadius`` sentences on either side; from
+    /// a sentence removed that way it spreads on only if that sentence speaks to the model too (it has a tone
+    /// cue). Text far from any detection, and every document without one, is never touched by this.
+    func spread(removals: inout [Int: (SanitizerLayer, String)], sentences: [SentenceSegmenter.Sentence],
+                findings: [Finding], text: UnsafeBufferPointer<UInt8>) {
+        func cued(_ index: Int) -> Bool { !findings[index].cues.isEmpty || !findings[index].skills.isEmpty }
+        let detected = removals.keys.sorted()
+        for (a, b) in zip(detected, detected.dropFirst()) where b - a > 1 && b - a <= Self.joinDistance {
+            let (layer, _) = removals[a]!
+            for index in (a + 1) ..< b where removals[index] == nil { removals[index] = (layer, "between injections") }
+        }
+        var queue = removals.keys.sorted()
+        var head = 0
+        while head < queue.count {
+            let origin = queue[head]
+            head += 1
+            let (layer, _) = removals[origin]!
+            let first = max(0, origin - Self.spreadRadius)
+            let last = min(sentences.count - 1, origin + Self.spreadRadius)
+            for index in first ... last where removals[index] == nil {
+                removals[index] = (layer, "beside an injection")
+                if cued(index) { queue.append(index) }
+            }
+        }
+    }
+
     /// The detector for the shipped patterns and no skill names, compiled once.
     static let standard = InjectionDetector(patterns: .standard, skillNames: [])
 
@@ -113,6 +146,9 @@ final class InjectionDetector: Sendable {
                 if !findings[cursor].skills.contains(name) { findings[cursor].skills.append(name) }
             }
         }
+        for (index, sentence) in sentences.enumerated() where ToneCues.startsWithRoleMarker(UnsafeBufferPointer(rebasing: text[sentence.start ..< sentence.end])) {
+            findings[index].cues.insert(.roleMarker)
+        }
         if configuration.removesInjectionPatterns {
             for (index, sentence) in sentences.enumerated() where findings[index].phrase == nil && sentence.hasLongToken {
                 findings[index].encoded = EncodedPayloads.find(in: UnsafeBufferPointer(rebasing: text[sentence.start ..< sentence.end]),
@@ -139,6 +175,9 @@ final class InjectionDetector: Sendable {
             }
         }
         guard !removals.isEmpty else { return ([], false) }
+        if configuration.removesSurroundingSentences {
+            spread(removals: &removals, sentences: sentences, findings: findings, text: text)
+        }
         var out: [UInt8] = []
         out.reserveCapacity(text.count)
         var gapHasNewline = false

@@ -126,7 +126,7 @@ enum SentenceSegmenter {
             var w = terminator
             while w > sentenceStart, !isSpace(text[w - 1]), text[w - 1] != 0x28 { w -= 1 }
             let word = String(decoding: UnsafeBufferPointer(rebasing: text[w ..< terminator]), as: UTF8.self).lowercased()
-            if word.count == 1, word.first!.isLetter { return false }
+            if word.count == 1, text[w] >= 0x41, text[w] <= 0x5A { return false } // an initial: "J. Smith"
             return !abbreviations.contains(word)
         }
         // No space: "instructions.Ignore" ends a sentence; "example.com", "3.14", "Node.js" do not.

@@ -26,6 +26,21 @@ enum ToneCues {
         static let shouting = Category(rawValue: 1 << 6)
         /// One of the agent's own skill names (weight 2); not a scanned cue.
         static let skillMention = Category(rawValue: 1 << 7)
+        /// Control of the model's output: respond with, your response, print the following (weight 2).
+        static let outputControl = Category(rawValue: 1 << 8)
+        /// Role play: act like, pretend, play the role, simulate (weight 2).
+        static let rolePlay = Category(rawValue: 1 << 9)
+        /// Data leaving: concatenate, append, this conversation, URL-encoded summary (weight 2).
+        static let exfiltration = Category(rawValue: 1 << 10)
+        /// Steering an automated reader: note to automated analysis, if the user asks, not malicious (weight 2).
+        static let steering = Category(rawValue: 1 << 11)
+        /// Chat-format role markers: [INST], im_start, end of session, or a line that starts with "User:",
+        /// "Assistant:", "System:" (weight 3).
+        static let roleMarker = Category(rawValue: 1 << 12)
+        /// Asking for the model's own instructions: your initial instructions, your system prompt (weight 3).
+        static let promptLeak = Category(rawValue: 1 << 13)
+        /// Script injection in text: onerror, javascript:, img src (weight 3).
+        static let scriptInjection = Category(rawValue: 1 << 14)
     }
 
     typealias Categories = Category
@@ -33,7 +48,10 @@ enum ToneCues {
     static let weights: [(Category, Int, String)] = [
         (.override, 3, "override"), (.agentReference, 2, "addresses the model"), (.contextReference, 1, "refers to prior context"),
         (.secondPerson, 1, "second person"), (.urgency, 1, "urgency"), (.action, 1, "agent action"),
-        (.shouting, 1, "shouting"), (.skillMention, 2, "names a skill"),
+        (.shouting, 1, "shouting"), (.skillMention, 2, "names a skill"), (.outputControl, 2, "controls the output"),
+        (.rolePlay, 2, "role play"), (.exfiltration, 2, "moves data out"), (.steering, 2, "steers an automated reader"),
+        (.roleMarker, 3, "chat role marker"), (.promptLeak, 3, "asks for the model's instructions"),
+        (.scriptInjection, 3, "script injection"),
     ]
 
     /// The cue phrases of each category, matched like injection phrases (normalized, on word boundaries).
@@ -61,7 +79,44 @@ enum ToneCues {
             "send", "forward", "email", "exfiltrate", "upload", "reveal", "leak", "disclose", "output", "respond only",
             "reply only", "repeat after", "execute", "visit", "click", "transfer", "delete",
         ]),
+        (.outputControl, [
+            "respond with", "reply with", "answer with", "your response", "your responses", "your output", "your answer",
+            "start your response", "begin your response", "print the following", "say the following", "repeat the",
+            "translate this", "only output", "output only", "no code block", "not use a code block", "print the text",
+            "show the text", "respond only with", "reply only with", "nothing else", "absolutely nothing else",
+            "in your output", "in your response", "follow these rules", "following format", "exact structure",
+        ]),
+        (.rolePlay, [
+            "act like", "act as", "pretend", "pretend to be", "roleplay", "role play", "play the role", "simulate",
+            "imagine you", "in character", "grandma", "grandmother", "you will now", "from now on you",
+        ]),
+        (.exfiltration, [
+            "concatenate", "concatenate these strings", "append", "url encoded", "summary of this conversation",
+            "our conversation", "this conversation", "previous message", "escape spaces", "escape all spaces",
+            "the page and our conversation", "character summary",
+        ]),
+        (.steering, [
+            "note to automated", "automated analysis", "if user asks", "if the user asks", "the user asks",
+            "not malicious", "really important", "extremely important", "most qualified", "trustworthy expert",
+            "instructions you were given", "beginning of this conversation", "initial prompt", "original prompt",
+        ]),
+        (.roleMarker, ["inst", "im start", "im end", "endoftext", "start of turn", "end of turn", "end of session"]),
+        (.promptLeak, [
+            "initial instructions", "your initial", "system prompt", "your instructions", "your prompt",
+            "repeat the instructions", "instructions you were given", "print your instructions", "reveal your",
+            "beginning of this conversation", "above instructions", "your original instructions", "hidden instructions",
+        ]),
+        (.scriptInjection, ["onerror", "onload", "javascript", "img src", "alert 1", "document cookie"]),
     ]
+
+    /// Whether a sentence starts with a chat role: `User:`, `Assistant:`, `System:`, `Human:`, `AI:` (any case).
+    static func startsWithRoleMarker(_ sentence: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard sentence.count >= 4, sentence.first.map({ ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }) == true else { return false }
+        for role in ["user:", "assistant:", "system:", "human:", "ai:"] where sentence.count >= role.utf8.count {
+            if zip(sentence, role.utf8).allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0) == $1 }) { return true }
+        }
+        return false
+    }
 
     struct Score: CustomStringConvertible {
         var total: Int
@@ -100,8 +155,10 @@ enum ToneCues {
     /// for every sentence).
     @inline(__always)
     static func total(_ categories: Categories) -> Int {
-        let bits = categories.rawValue
-        return Int(bits & 1) * 3 + Int((bits >> 1) & 1) * 2 + Int((bits >> 2) & 1) + Int((bits >> 3) & 1)
-            + Int((bits >> 4) & 1) + Int((bits >> 5) & 1) + Int((bits >> 6) & 1) + Int((bits >> 7) & 1) * 2
+        let bits = Int(categories.rawValue)
+        var total = (bits & 1) * 3 + ((bits >> 1) & 1) * 2 + ((bits >> 2) & 1) + ((bits >> 3) & 1)
+        total += ((bits >> 4) & 1) + ((bits >> 5) & 1) + ((bits >> 6) & 1) + ((bits >> 7) & 1) * 2
+        total += ((bits >> 8) & 1) * 2 + ((bits >> 9) & 1) * 2 + ((bits >> 10) & 1) * 2 + ((bits >> 11) & 1) * 2
+        return total + ((bits >> 12) & 1) * 3 + ((bits >> 13) & 1) * 3 + ((bits >> 14) & 1) * 3
     }
 }

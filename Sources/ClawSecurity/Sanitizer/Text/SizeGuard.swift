@@ -23,18 +23,18 @@ enum SizeGuard {
         }
         i = budget
         while i > floor {
-            if text[i] == 0x20 { return Self.trimmed(text, i) }
+            if text[i] == 0x20 || text[i] == 0x09 { return Self.trimmed(text, i) }
             i -= 1
         }
         var cut = budget
         while cut > 0, text[cut] & 0xC0 == 0x80 { cut -= 1 }
-        return cut
+        return trimmed(text, cut)
     }
 
-    /// `end` moved back over spaces and line breaks.
+    /// `end` moved back over spaces, tabs and line breaks.
     private static func trimmed(_ text: [UInt8], _ end: Int) -> Int {
         var end = end
-        while end > 0, text[end - 1] == 0x20 || text[end - 1] == 0x0A { end -= 1 }
+        while end > 0, text[end - 1] == 0x20 || text[end - 1] == 0x0A || text[end - 1] == 0x09 { end -= 1 }
         return end
     }
 }
