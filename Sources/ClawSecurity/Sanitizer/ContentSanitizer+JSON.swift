@@ -28,10 +28,11 @@ extension ContentSanitizer {
         case .object(let members):
             var out: [String: JSONValue] = [:]
             for key in members.keys.sorted() {
-                var newKey = sanitizeString(key, into: &combined)
+                let base = sanitizeString(key, into: &combined)
+                var newKey = base
                 var suffix = 2
                 while out[newKey] != nil {
-                    newKey = sanitizeString(key, into: &combined) + "#\(suffix)"
+                    newKey = base + "#\(suffix)"
                     suffix += 1
                 }
                 out[newKey] = walk(members[key]!, into: &combined)

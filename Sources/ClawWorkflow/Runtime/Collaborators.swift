@@ -42,11 +42,41 @@ public struct UnavailableServices: SkillServices {
 public protocol ContentSanitizing: Sendable {
     /// Returns the text with hidden or hostile content removed.
     func sanitizedText(_ text: String) -> String
+    /// Returns the value with every string sanitized (keys included) and its structure kept: no array
+    /// element or object member is lost.
+    func sanitizedJSON(_ value: JSONValue) -> JSONValue
+}
+
+extension ContentSanitizing {
+    /// Sanitizes each string with ``sanitizedText(_:)``; a key that sanitizes like an earlier one gets a
+    /// `#2`, `#3` ... suffix.
+    public func sanitizedJSON(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let text): return .string(sanitizedText(text))
+        case .array(let items): return .array(items.map(sanitizedJSON))
+        case .object(let members):
+            var out: [String: JSONValue] = [:]
+            for key in members.keys.sorted() {
+                let base = sanitizedText(key)
+                var newKey = base
+                var suffix = 2
+                while out[newKey] != nil {
+                    newKey = base + "#\(suffix)"
+                    suffix += 1
+                }
+                out[newKey] = sanitizedJSON(members[key]!)
+            }
+            return .object(out)
+        default: return value
+        }
+    }
 }
 
 extension ContentSanitizer: ContentSanitizing {
     /// The sanitized text of a document whose kind is sniffed (HTML or plain text).
     public func sanitizedText(_ text: String) -> String { sanitize(text, kind: .auto).text }
+    /// Every string of the value sanitized, its structure kept (``sanitize(json:)``).
+    public func sanitizedJSON(_ value: JSONValue) -> JSONValue { sanitize(json: value).value }
 }
 
 /// Asks a human to approve a run (the 2FA broker implements it with a TOTP challenge on any gateway).

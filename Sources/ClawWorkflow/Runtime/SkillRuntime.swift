@@ -148,18 +148,8 @@ public final class SkillRuntime: Sendable {
         }
     }
 
-    /// Sanitizes every string in a JSON value, keys included.
-    public func sanitize(_ value: JSONValue) -> JSONValue {
-        switch value {
-        case .string(let s): return .string(sanitizer.sanitizedText(s))
-        case .array(let a): return .array(a.map(sanitize))
-        case .object(let o):
-            var out = [String: JSONValue]()
-            for (k, v) in o { out[sanitizer.sanitizedText(k)] = sanitize(v) }
-            return .object(out)
-        default: return value
-        }
-    }
+    /// Sanitizes every string in a JSON value, keys included, keeping its structure.
+    public func sanitize(_ value: JSONValue) -> JSONValue { sanitizer.sanitizedJSON(value) }
 
     static func withTimeout<T: Sendable>(_ timeout: Duration, skill: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T?.self) { group in
