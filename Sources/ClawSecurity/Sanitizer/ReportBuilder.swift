@@ -3,8 +3,10 @@
 struct ReportBuilder {
     var removals: [SanitizerRemoval] = []
     var excerpts: [[UInt8]] = []
-    /// Removals whose excerpt is the whole removed sentence (layers 6 and 7), not cut to the excerpt length.
+    /// Removals whose excerpt is the whole removed sentence (layers 6 and 7), not cut to the excerpt length
+    /// (only to ``maxSentenceExcerpt`` characters, so a report stays bounded).
     var whole: [Bool] = []
+    static let maxSentenceExcerpt = 2000
     var unlisted = 0
     var counts: [SanitizerLayer: Int] = [:]
     var limit = 100
@@ -38,6 +40,9 @@ struct ReportBuilder {
     /// `excerptLength` characters.
     func build(excerptLength: Int) -> [SanitizerRemoval] {
         var result = removals
+        for index in result.indices where whole[index] && result[index].excerpt.count > Self.maxSentenceExcerpt {
+            result[index].excerpt = String(result[index].excerpt.prefix(Self.maxSentenceExcerpt))
+        }
         for index in result.indices where !whole[index] {
             let raw = excerpts[index]
             // Cut at a scalar boundary first (the raw bytes were capped without regard to UTF-8).
