@@ -28,14 +28,7 @@ extension ContentSanitizer {
         case .object(let members):
             var out: [String: JSONValue] = [:]
             for key in members.keys.sorted() {
-                let base = sanitizeString(key, into: &combined)
-                var newKey = base
-                var suffix = 2
-                while out[newKey] != nil {
-                    newKey = base + "#\(suffix)"
-                    suffix += 1
-                }
-                out[newKey] = walk(members[key]!, into: &combined)
+                out[JSONValue.unusedKey(sanitizeString(key, into: &combined), in: out)] = walk(members[key]!, into: &combined)
             }
             return .object(out)
         default:
@@ -53,5 +46,19 @@ extension ContentSanitizer {
         combined.inputBytes += report.inputBytes
         combined.extractedBytes += report.extractedBytes
         return report.text
+    }
+}
+
+extension JSONValue {
+    /// `base`, or `base#2`, `base#3` ... : the first that `object` does not hold yet (two keys that sanitize
+    /// alike must not overwrite each other).
+    package static func unusedKey(_ base: String, in object: [String: JSONValue]) -> String {
+        var key = base
+        var suffix = 2
+        while object[key] != nil {
+            key = base + "#\(suffix)"
+            suffix += 1
+        }
+        return key
     }
 }

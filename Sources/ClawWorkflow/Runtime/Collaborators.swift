@@ -57,14 +57,7 @@ extension ContentSanitizing {
         case .object(let members):
             var out: [String: JSONValue] = [:]
             for key in members.keys.sorted() {
-                let base = sanitizedText(key)
-                var newKey = base
-                var suffix = 2
-                while out[newKey] != nil {
-                    newKey = base + "#\(suffix)"
-                    suffix += 1
-                }
-                out[newKey] = sanitizedJSON(members[key]!)
+                out[JSONValue.unusedKey(sanitizedText(key), in: out)] = sanitizedJSON(members[key]!)
             }
             return .object(out)
         default: return value
