@@ -27,7 +27,8 @@ public struct ContentSanitizer: Sendable {
         /// Input larger than this is refused (the report's text is empty): hidden content at the end of a
         /// document can hide text at its start, so a prefix cannot be sanitized on its own. 32 MiB by default.
         public var maxInputBytes = 32 * 1024 * 1024
-        /// Open elements modelled; text inside deeper elements is left out and reported. 1,024 by default.
+        /// Open elements modelled; from the first element deeper than this to the end of the document, text
+        /// is left out and reported (fail closed). 1,024 by default.
         public var maxNestingDepth = 1024
         /// Removals listed in a report; more are counted. 100 by default.
         public var maxListedRemovals = 100

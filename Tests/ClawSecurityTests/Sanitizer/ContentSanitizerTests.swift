@@ -142,10 +142,13 @@ import Testing
     @Test func deepNestingIsCappedAndItsTextLeftOut() {
         var configuration = ContentSanitizer.Configuration()
         configuration.maxNestingDepth = 8
-        let html = String(repeating: "<span>", count: 20) + "deep" + String(repeating: "</span>", count: 20) + "<p>shallow</p>"
+        let html = "<p>shallow</p>" + String(repeating: "<span>", count: 20) + "deep" + String(repeating: "</span>", count: 20) + "<p>after</p>"
         let report = ContentSanitizer(configuration: configuration).sanitize(html, kind: .html)
+        // Everything from the too-deep element on is left out: stray end tags cannot end it early.
         #expect(report.text == "shallow")
-        #expect(report.removals.contains { $0.reason == "nesting deeper than 8" && $0.excerpt == "deep" })
+        #expect(report.removals.contains { $0.reason == "nesting deeper than 8" && $0.excerpt.hasPrefix("deep") })
+        let stray = String(repeating: "<div>", count: 8) + "<span hidden></b></i></u>SECRET"
+        #expect(!ContentSanitizer(configuration: configuration).sanitize(stray, kind: .html).text.contains("SECRET"))
     }
 
     @Test func removalsListIsCappedButCounted() {

@@ -44,7 +44,9 @@ struct HTMLTextExtractor: HTMLTokenSink {
     var suppressors: [Suppressor] = []
     var writer: TextWriter
     var report = ReportBuilder()
-    /// Elements past the nesting limit: not modelled, their text left out.
+    /// Set once an element goes past the nesting limit: from there to the end of the document nothing is
+    /// modelled and all text is left out (end tags cannot be trusted to leave the unmodelled part: a stray
+    /// one would end it early while a browser keeps a hidden element open).
     var overflowDepth = 0
     var overflowSuppressor: Int32 = -1
     var sawContent = false
@@ -133,7 +135,6 @@ struct HTMLTextExtractor: HTMLTokenSink {
         let name = HTMLTagName(tag.name)
         let traits = HTMLElementTraits.of(name)
         if overflowDepth > 0 {
-            if !traits.contains(.void) && !(tag.isSelfClosing && (stack.last?.foreign ?? false)) { overflowDepth += 1 }
             return (stack.last?.foreign ?? false) ? nil : HTMLContentState.after(startTag: tag.name)
         }
         if let top = stack.last {
@@ -334,10 +335,7 @@ struct HTMLTextExtractor: HTMLTokenSink {
     // MARK: - End tags
 
     mutating func endTag(_ tag: HTMLTag, source: Range<Int>) {
-        if overflowDepth > 0 {
-            overflowDepth -= 1
-            return
-        }
+        if overflowDepth > 0 { return }
         let name = HTMLTagName(tag.name)
         let traits = HTMLElementTraits.of(name)
         let otherName = name == .other ? Self.hash(tag.name) : 0
