@@ -65,6 +65,9 @@ import Testing
         #expect(sanitizer.sanitize("<svg><style>.a{}</style><text>t</text></svg>after", kind: .html).text == "after")
         // An HTML block breaks out of SVG, as in a browser.
         #expect(sanitizer.sanitize("<svg><g><p>out</p>", kind: .html).text == "out")
+        // An integration point bounds the scope: a <div> inside foreignObject does not close the hidden <p>.
+        #expect(!sanitizer.sanitize("<p hidden><svg><foreignObject><div>SECRET</div></foreignObject></svg>more", kind: .html).text.contains("SECRET"))
+        #expect(!sanitizer.sanitize("<p hidden><math><mi><div>SECRET</div></mi></math>", kind: .html).text.contains("SECRET"))
     }
 
     @Test func invisibleCharactersAreStrippedAndPayloadsRejoined() {

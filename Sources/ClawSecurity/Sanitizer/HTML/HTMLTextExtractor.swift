@@ -11,6 +11,9 @@ struct HTMLTextExtractor: HTMLTokenSink {
         var name: HTMLTagName
         var otherName: UInt64 // a hash of the name when `name` is `.other`
         var foreign: Bool
+        /// An SVG or MathML element whose content is HTML again (foreignObject, desc, title, mi, mo, mn, ms,
+        /// mtext, annotation-xml): it bounds the standard's scopes.
+        var integrationPoint = false
         var preformatted: Bool
         var hard: Int32 = -1
         var visibility: Int32 = -1
@@ -174,6 +177,7 @@ struct HTMLTextExtractor: HTMLTokenSink {
                               preformatted: (stack.last?.preformatted ?? false) || traits.contains(.preformatted))
         if foreignParent, Self.isIntegrationPoint(name) {
             element.foreign = false
+            element.integrationPoint = true
         }
         if let parent = stack.last {
             element.hard = parent.hard
@@ -392,9 +396,13 @@ struct HTMLTextExtractor: HTMLTokenSink {
         let lowest = max(0, stack.count - Self.walkLimit)
         while index >= lowest {
             let element = stack[index]
-            if element.name == name && !element.foreign { return index }
-            if element.foreign {
-                if Self.isIntegrationPoint(element.name) { return nil }
+            if element.integrationPoint {
+                if scope != .table { return nil }
+            } else if element.name == name && !element.foreign {
+                return index
+            }
+            if element.foreign || element.integrationPoint {
+                // Foreign elements do not bound the table scope; integration points bound the others (above).
             } else {
                 switch scope {
                 case .table:
