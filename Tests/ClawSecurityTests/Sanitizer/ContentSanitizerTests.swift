@@ -180,4 +180,13 @@ import Testing
         #expect(hostile.text == "kept")
         #expect(hostile.removals.contains { $0.reason.contains("more than 512 rules match") })
     }
+
+    @Test func moreWaysCSSHides() {
+        for style in ["content-visibility: hidden", "transform: translateX(-9999px)", "transform: scale(0.02)",
+                      "transform: translate(-5000px, 0)"] {
+            let report = sanitizer.sanitize("<p>kept</p><div style=\"\(style)\">SECRET</div>", kind: .html)
+            #expect(report.text == "kept", "\(style)")
+        }
+        #expect(sanitizer.sanitize(#"<div style="transform: translateX(10px) scale(0.9)">shown</div>"#, kind: .html).text == "shown")
+    }
 }

@@ -5,6 +5,7 @@ struct CSSDeclarations: Sendable {
     enum Property: Int, CaseIterable {
         case display, visibility, fontSize, opacity, color, width, height, maxWidth, maxHeight
         case overflow, overflowX, overflowY, clip, clipPath, position, left, top, right, bottom, textIndent, transform
+        case contentVisibility
 
         init?(_ name: ArraySlice<UInt8>) {
             switch String(decoding: name, as: UTF8.self) {
@@ -29,6 +30,7 @@ struct CSSDeclarations: Sendable {
             case "bottom", "inset-block-end": self = .bottom
             case "text-indent": self = .textIndent
             case "transform", "-webkit-transform": self = .transform
+            case "content-visibility": self = .contentVisibility
             case "font": self = .fontSize // the shorthand: its size is read from the value
             default: return nil
             }
@@ -110,7 +112,9 @@ struct CSSDeclarations: Sendable {
     private func hardHidingReason() -> String? {
         if self[.display] == "none" { return "display:none" }
         if let opacity = self[.opacity], let value = Self.number(opacity), value <= 0.05 { return "opacity:0" }
+        if self[.contentVisibility] == "hidden" { return "content-visibility:hidden" }
         if let transform = self[.transform], Self.scalesToZero(transform) { return "transform:scale(0)" }
+        if let transform = self[.transform], Self.translatesOffScreen(transform) { return "off-screen transform" }
         if let clip = self[.clip], Self.clipsEverything(clip) { return "clip" }
         if let clipPath = self[.clipPath], Self.clipPathHidesAll(clipPath) { return "clip-path" }
         let overflowHidden = [self[.overflow], self[.overflowX], self[.overflowY]].contains {
@@ -213,11 +217,19 @@ struct CSSDeclarations: Sendable {
             let arguments = function.arguments.compactMap { number($0) }
             switch function.name {
             case "scale", "scalex", "scaley", "scale3d":
-                if arguments.contains(where: { abs($0) < 0.01 }) { return true }
+                if arguments.contains(where: { abs($0) <= 0.05 }) { return true }
             case "matrix":
-                if arguments.count == 6, abs(arguments[0]) < 0.01 || abs(arguments[3]) < 0.01 { return true }
+                if arguments.count == 6, abs(arguments[0]) <= 0.05 || abs(arguments[3]) <= 0.05 { return true }
             default: continue
             }
+        }
+        return false
+    }
+
+    /// `transform: translate(-9999px)` and its relatives: moved 1,000 px or more out of the page.
+    static func translatesOffScreen(_ text: String) -> Bool {
+        for function in functions(in: text) where ["translate", "translatex", "translatey", "translate3d"].contains(function.name) {
+            if function.arguments.contains(where: { (length($0, percentBase: 1000) ?? 0) <= -1000 }) { return true }
         }
         return false
     }
