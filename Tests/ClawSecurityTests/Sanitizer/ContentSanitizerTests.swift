@@ -189,4 +189,26 @@ import Testing
         }
         #expect(sanitizer.sanitize(#"<div style="transform: translateX(10px) scale(0.9)">shown</div>"#, kind: .html).text == "shown")
     }
+
+    @Test func styleRulesWithCombinatorsPseudoClassesAndAttributes() {
+        func visible(_ css: String, _ body: String) -> String {
+            sanitizer.sanitize("<style>\(css)</style><body class=page>\(body)</body>", kind: .html).text
+        }
+        // Descendant and child combinators are checked against the open elements.
+        #expect(visible(".a p{display:none}", "<div class=a><p>HIDDEN</p></div><p>shown</p>") == "shown")
+        #expect(visible("div > .x{display:none}", "<div><span class=x>HIDDEN</span></div><p class=x>shown?</p>").contains("HIDDEN") == false)
+        #expect(visible("body.page .x{display:none}", "<p class=x>HIDDEN</p><p>shown</p>") == "shown")
+        #expect(visible("html .x{visibility:hidden}", "<p class=x>HIDDEN</p><p>shown</p>") == "shown")
+        // Attribute selectors need the attribute; a value condition is not compared (hides more).
+        #expect(visible("[data-x]{display:none}", "<p data-x=1>HIDDEN</p><p>shown</p>") == "shown")
+        #expect(visible("p[title=\"a b\"]{display:none}", "<p title=other>HIDDEN</p><div>shown</div>") == "shown")
+        // Structural pseudo-classes are dropped from a hiding rule (it applies more widely, never less).
+        #expect(visible("li:first-child{display:none}", "<ul><li>HIDDEN<li>HIDDEN</ul><p>shown</p>") == "shown")
+        // Interaction states, :empty and pseudo-elements do not hide the element's own text.
+        #expect(visible("p:hover{display:none} p::before{display:none} p:empty{display:none}", "<p>shown</p>") == "shown")
+        // A rule that can only undo hiding applies only when its whole selector was checked.
+        #expect(visible(".h{display:none} .h:first-child{display:block}", "<div class=h>HIDDEN</div><p>shown</p>") == "shown")
+        #expect(visible(".h{display:none} .wrap > .h{display:block}", "<div class=wrap><p class=h>back</p></div>") == "back")
+        #expect(visible(".h{display:none} .wrap > .h{display:block}", "<div class=wrap><span><p class=h>HIDDEN</p></span></div><p>shown</p>") == "shown")
+    }
 }

@@ -1,15 +1,53 @@
-/// The rules of a page's `<style>` blocks that can hide text, indexed by the simple selectors they use.
+/// The rules of a page's `<style>` blocks that take part in hiding text, indexed by the names of the element
+/// they apply to.
 ///
-/// A selector counts when it is a compound of a tag (or `*`), classes and an id: `p`, `.x`, `#y`,
-/// `span.x`. For a selector with combinators (`.menu .x`, `div > #y`) only its last compound is kept,
-/// and only when that names a class or an id: matching it anywhere may remove a little more than a
-/// browser would, never less. Selectors with pseudo-classes or attribute conditions, rules inside
-/// `@media print` (or speech) and other at-rules (`@keyframes`, `@font-face`) do not count.
+/// Selectors are read as chains of compounds (tag or `*`, classes, an id) joined by combinators. Where a
+/// selector says more than this model can check, the rule is bent toward hiding more, never less:
+///
+/// - A rule whose declarations hide (``CSSDeclarations/hidingReasons()``) ignores the conditions it cannot
+///   check (attribute selectors, structural pseudo-classes such as `:first-child`, `:nth-child()`, `:not()`,
+///   a sibling combinator's left side) and treats `>` like a descendant: it applies wherever the browser's
+///   rule could.
+/// - A rule that does not hide (`display: block`, `visibility: visible`: it can only undo hiding) applies
+///   only when every condition was checked, `>` included.
+/// - A rule conditional on user interaction (`:hover`, `:focus`, `:active`, `:target`, `:visited`) or
+///   aimed at generated content (`::before`, `::after`) is left out: it does not hide the element itself.
+///
+/// Rules inside `@media print` (or speech) and other at-rules (`@keyframes`, `@font-face`) do not count;
+/// `@media` for screens, `@supports`, `@layer` and `@container` do.
 struct CSSStyleSheet: Sendable {
+    /// A compound selector as name hashes (see ``nameHash(_:kind:)``); nil and empty match anything.
+    struct Compound: Sendable, Hashable {
+        var tag: UInt64?
+        var classes: [UInt64]
+        var id: UInt64?
+        /// Attributes the element must have (`[data-x]`, `[type=hidden]`; values are not compared).
+        var attributes: [UInt64] = []
+
+        func matches(_ keys: ElementKeys) -> Bool {
+            (tag == nil || tag == keys.tag) && (id == nil || id == keys.id) && classes.allSatisfy { keys.classes.contains($0) }
+                && attributes.allSatisfy { keys.attributes.contains($0) }
+        }
+    }
+
+    /// What an element offers selectors: its name hashes.
+    struct ElementKeys: Sendable {
+        var tag: UInt64
+        var id: UInt64?
+        var classes: [UInt64]
+        /// Its attribute names (kept only when some rule asks for an attribute).
+        var attributes: [UInt64] = []
+    }
+
     struct Rule: Sendable {
-        var tag: [UInt8]?
-        var classes: [[UInt8]]
-        var id: [UInt8]?
+        var subject: Compound
+        /// The compounds the element's ancestors must match, nearest first, and whether each must be the
+        /// parent of the one before (`>`).
+        var ancestors: [(compound: Compound, parent: Bool)]
+        /// Whether the declarations hide (the rule then bends toward matching more).
+        var hides: Bool
+        /// Whether every condition of the selector is in `subject` and `ancestors`.
+        var exact: Bool
         var specificity: Int
         var order: Int
         var declarations: CSSDeclarations
@@ -17,34 +55,29 @@ struct CSSStyleSheet: Sendable {
     }
 
     private(set) var rules: [Rule] = []
-    private var byTag: [[UInt8]: [Int]] = [:]
-    private var byClass: [[UInt8]: [Int]] = [:]
-    private var byID: [[UInt8]: [Int]] = [:]
+    /// Rule indices by the hash of their subject's id, else its first class, else its tag (or universal).
+    private var index: [UInt64: [Int]] = [:]
     private var universal: [Int] = []
-    /// Rules by their compound, so that a repeated selector adds to one rule instead of a new one.
-    private var bySubject: [SubjectKey: Int] = [:]
-    struct SubjectKey: Hashable {
-        var tag: [UInt8]?
-        var classes: [[UInt8]]
-        var id: [UInt8]?
-    }
+    /// Rules by their selector text, so that a repeated selector adds to one rule instead of a new one.
+    private var bySelector: [String: Int] = [:]
     /// Rules that may be checked for one element; past it the element is treated as hidden.
     static let maxCandidates = 512
     /// Limits the work a hostile page can cause.
     let maxRules: Int
+    /// One bit per indexed hash (its low six bits): most names are rejected by this before the index is asked.
+    private var nameBloom: UInt64 = 0
+    private(set) var hasUniversalRules = false
+    private(set) var hasClassRules = false
+    private(set) var hasIDRules = false
+    private(set) var hasAttributeRules = false
+    /// Whether some rule has ancestor conditions (elements must then carry their keys on the stack).
+    private(set) var needsAncestors = false
 
     init(maxRules: Int = 10_000) { self.maxRules = maxRules }
 
-    /// Hashes of the tags, classes and ids rules are indexed by: an element whose names are all absent
-    /// cannot match, which is decided without allocating.
-    private(set) var nameHashes: Set<UInt64> = []
-    /// One bit per hash (its low six bits): most names are rejected by this before the set is asked.
-    private var nameBloom: UInt64 = 0
-    private(set) var hasUniversalRules = false
-
     var isEmpty: Bool { rules.isEmpty }
 
-    /// FNV-1a of ASCII-lower-cased bytes, the key of ``nameHashes``.
+    /// FNV-1a of ASCII-lower-cased bytes, with the kind (1 tag, 2 class, 3 id) mixed in.
     static func nameHash(_ bytes: some Sequence<UInt8>, kind: UInt8) -> UInt64 {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325 ^ UInt64(kind)
         for byte in bytes {
@@ -54,38 +87,59 @@ struct CSSStyleSheet: Sendable {
         return hash
     }
 
+    /// An element's keys from its tag name and `class` and `id` attributes, and its attribute names when the
+    /// sheet has attribute rules.
+    func keys(of tag: HTMLTag, classAttribute: UnsafeBufferPointer<UInt8>?, idAttribute: UnsafeBufferPointer<UInt8>?,
+              allAttributes: Bool = false) -> ElementKeys {
+        var keys = Self.keys(tag: tag.name, classAttribute: classAttribute, idAttribute: idAttribute)
+        if hasAttributeRules || allAttributes {
+            keys.attributes = (0 ..< tag.attributeCount).map { Self.nameHash(tag.attributeName(at: $0), kind: 4) }
+        }
+        return keys
+    }
+
+    /// An element's keys from its tag name and `class` and `id` attributes.
+    static func keys(tag: UnsafeBufferPointer<UInt8>, classAttribute: UnsafeBufferPointer<UInt8>?,
+                     idAttribute: UnsafeBufferPointer<UInt8>?) -> ElementKeys {
+        var classes: [UInt64] = []
+        if let value = classAttribute {
+            var start = 0
+            for i in 0 ... value.count where i == value.count || CSSText.isWhitespace(value[i]) {
+                if i > start { classes.append(nameHash(UnsafeBufferPointer(rebasing: value[start ..< i]), kind: 2)) }
+                start = i + 1
+            }
+        }
+        return ElementKeys(tag: nameHash(tag, kind: 1), id: idAttribute.map { nameHash($0, kind: 3) }, classes: classes)
+    }
+
     @inline(__always)
-    private func contains(_ hash: UInt64) -> Bool {
-        nameBloom & (1 << (hash & 63)) != 0 && nameHashes.contains(hash)
+    private func indexed(_ hash: UInt64) -> Bool {
+        nameBloom & (1 << (hash & 63)) != 0 && index[hash] != nil
     }
 
-    private mutating func insert(_ hash: UInt64) {
-        nameHashes.insert(hash)
-        nameBloom |= 1 << (hash & 63)
-    }
-
-    /// Whether an element with this tag, class attribute and id attribute may match a rule.
-    func mayMatch(tag: UnsafeBufferPointer<UInt8>, classAttribute: UnsafeBufferPointer<UInt8>?,
+    /// Whether an element with this tag, class attribute and id attribute may match a rule (without
+    /// allocating: most elements of most pages are rejected here).
+    func mayMatch(_ element: HTMLTag, classAttribute: UnsafeBufferPointer<UInt8>?,
                   idAttribute: UnsafeBufferPointer<UInt8>?) -> Bool {
         if rules.isEmpty { return false }
-        if hasUniversalRules || contains(Self.nameHash(tag, kind: 1)) { return true }
-        if let id = idAttribute, contains(Self.nameHash(id, kind: 3)) { return true }
+        if hasUniversalRules || indexed(Self.nameHash(element.name, kind: 1)) { return true }
+        if hasAttributeRules {
+            for index in 0 ..< element.attributeCount where indexed(Self.nameHash(element.attributeName(at: index), kind: 4)) {
+                return true
+            }
+        }
+        if let id = idAttribute, indexed(Self.nameHash(id, kind: 3)) { return true }
         if let classes = classAttribute {
             var start = 0
-            for i in 0 ... classes.count {
-                if i == classes.count || classes[i] == 0x20 || classes[i] == 0x09 || classes[i] == 0x0A
-                    || classes[i] == 0x0C || classes[i] == 0x0D {
-                    if i > start, contains(Self.nameHash(UnsafeBufferPointer(rebasing: classes[start ..< i]), kind: 2)) {
-                        return true
-                    }
-                    start = i + 1
+            for i in 0 ... classes.count where i == classes.count || CSSText.isWhitespace(classes[i]) {
+                if i > start, indexed(Self.nameHash(UnsafeBufferPointer(rebasing: classes[start ..< i]), kind: 2)) {
+                    return true
                 }
+                start = i + 1
             }
         }
         return false
     }
-    var hasClassRules: Bool { !byClass.isEmpty }
-    var hasIDRules: Bool { !byID.isEmpty }
 
     /// Reads a style block's text.
     mutating func add(_ css: UnsafeBufferPointer<UInt8>) {
@@ -147,89 +201,205 @@ struct CSSStyleSheet: Sendable {
     private mutating func addRule(selectors: ArraySlice<UInt8>, body: ArraySlice<UInt8>) {
         let declarations = CSSDeclarations(cleaned: body)
         guard !declarations.isEmpty else { return }
+        let hides = !declarations.hidingReasons().isEmpty
         for selector in CSSText.split(selectors, at: 0x2C) {
             let text = CSSText.trimmed(selector)
-            guard let compound = Self.subject(of: text) else { continue }
-            let key = SubjectKey(tag: compound.tag, classes: compound.classes, id: compound.id)
-            if let existing = bySubject[key] {
+            let source = String(decoding: text, as: UTF8.self)
+            if let existing = bySelector[source] {
                 rules[existing].declarations.apply(declarations)
+                rules[existing].hides = rules[existing].hides || hides
                 continue
             }
-            let index = rules.count
-            bySubject[key] = index
-            let specificity = (compound.id == nil ? 0 : 10_000) + compound.classes.count * 100 + (compound.tag == nil ? 0 : 1)
-            rules.append(Rule(tag: compound.tag, classes: compound.classes, id: compound.id, specificity: specificity,
-                              order: index, declarations: declarations, selector: String(decoding: text, as: UTF8.self)))
-            if let id = compound.id {
-                byID[id, default: []].append(index)
-                insert(Self.nameHash(id, kind: 3))
-            } else if let first = compound.classes.first {
-                byClass[first, default: []].append(index)
-                insert(Self.nameHash(first, kind: 2))
-            } else if let tag = compound.tag {
-                byTag[tag, default: []].append(index)
-                insert(Self.nameHash(tag, kind: 1))
+            guard let parsed = Self.parse(text) else { continue }
+            // A rule that cannot hide is only used when its selector was checked whole.
+            guard hides || parsed.exact else { continue }
+            let position = rules.count
+            bySelector[source] = position
+            let subject = parsed.chain.last!.compound
+            let specificity = (subject.id == nil ? 0 : 10_000) + subject.classes.count * 100 + (subject.tag == nil ? 0 : 1)
+            let ancestors = parsed.chain.dropLast().reversed().enumerated().map { offset, element in
+                // Whether this ancestor must be the parent of the compound after it (nearer the subject).
+                (compound: element.compound, parent: parsed.chain[parsed.chain.count - 1 - offset].parent)
+            }
+            rules.append(Rule(subject: subject, ancestors: ancestors, hides: hides, exact: parsed.exact,
+                              specificity: specificity, order: position, declarations: declarations, selector: source))
+            if !ancestors.isEmpty { needsAncestors = true }
+            let key: UInt64?
+            if !(subject.attributes.isEmpty && ancestors.allSatisfy({ $0.compound.attributes.isEmpty })) {
+                hasAttributeRules = true
+            }
+            if let id = subject.id {
+                key = id
+                hasIDRules = true
+            } else if let first = subject.classes.first {
+                key = first
+                hasClassRules = true
+            } else if let tag = subject.tag {
+                key = tag
             } else {
-                universal.append(index)
+                key = subject.attributes.first
+            }
+            if let key {
+                index[key, default: []].append(position)
+                nameBloom |= 1 << (key & 63)
+            } else {
+                universal.append(position)
                 hasUniversalRules = true
             }
         }
     }
 
-    /// The compound that a selector applies to, or nil when it has conditions that cannot be checked.
-    static func subject(of selector: ArraySlice<UInt8>) -> (tag: [UInt8]?, classes: [[UInt8]], id: [UInt8]?)? {
+    /// A selector as a chain of compounds, outermost first; `parent` says the compound is joined to the one
+    /// before it by `>`. `exact` is false when a condition was dropped. Nil when the rule does not apply to
+    /// the element itself (interaction states, pseudo-elements) or the selector is malformed.
+    static func parse(_ selector: ArraySlice<UInt8>) -> (chain: [(compound: Compound, parent: Bool)], exact: Bool)? {
         guard !selector.isEmpty else { return nil }
-        // The last compound: after the last combinator (space, '>', '+', '~').
+        // Split at combinators outside brackets, parentheses and quotes.
+        var parts: [(text: ArraySlice<UInt8>, combinator: UInt8)] = [] // the combinator before the part
+        var depth = 0
+        var quote: UInt8 = 0
         var start = selector.startIndex
-        var isComplex = false
-        for i in selector.indices where [0x20, 0x3E, 0x2B, 0x7E].contains(selector[i]) {
-            start = i + 1
-            isComplex = true
+        var pending: UInt8 = 0x20
+        var i = selector.startIndex
+        while i < selector.endIndex {
+            let b = selector[i]
+            if quote != 0 {
+                if b == quote { quote = 0 }
+            } else if b == 0x22 || b == 0x27 {
+                quote = b
+            } else if b == 0x28 || b == 0x5B {
+                depth += 1
+            } else if b == 0x29 || b == 0x5D {
+                depth = max(0, depth - 1)
+            } else if depth == 0, b == 0x20 || b == 0x3E || b == 0x2B || b == 0x7E {
+                if i > start { parts.append((selector[start ..< i], pending)) }
+                // A run of spaces around one combinator.
+                var combinator: UInt8 = 0x20
+                var k = i
+                while k < selector.endIndex, [0x20, 0x3E, 0x2B, 0x7E].contains(selector[k]) {
+                    if selector[k] != 0x20 { combinator = selector[k] }
+                    k += 1
+                }
+                pending = combinator
+                start = k
+                i = k
+                continue
+            }
+            i += 1
         }
-        let compound = selector[start...]
-        var tag: [UInt8]?
-        var classes: [[UInt8]] = []
-        var id: [UInt8]?
-        var i = compound.startIndex
-        func readName() -> [UInt8] {
-            var name: [UInt8] = []
-            while i < compound.endIndex {
-                let b = compound[i]
+        if start < selector.endIndex { parts.append((selector[start ..< selector.endIndex], pending)) }
+        guard !parts.isEmpty else { return nil }
+        var chain: [(compound: Compound, parent: Bool)] = []
+        var exact = true
+        var siblingBefore = false
+        for (index, part) in parts.enumerated() {
+            guard let (compound, checked) = parseCompound(part.text) else { return nil }
+            if !checked { exact = false }
+            let isSibling = part.combinator == 0x2B || part.combinator == 0x7E
+            if isSibling, !chain.isEmpty {
+                // A sibling shares the parent of the compound before it: that compound is dropped, its
+                // relation to its own predecessor kept.
+                let previous = chain.removeLast()
+                chain.append((compound, previous.parent))
+                exact = false
+                siblingBefore = true
+            } else {
+                chain.append((compound, index > 0 && part.combinator == 0x3E))
+            }
+        }
+        _ = siblingBefore
+        return (chain, exact)
+    }
+
+    /// A compound selector; `checked` is false when a condition was dropped. Nil for interaction states and
+    /// pseudo-elements, or malformed text.
+    static func parseCompound(_ text: ArraySlice<UInt8>) -> (Compound, checked: Bool)? {
+        var compound = Compound(tag: nil, classes: [], id: nil)
+        var checked = true
+        var i = text.startIndex
+        func readName() -> ArraySlice<UInt8> {
+            let start = i
+            while i < text.endIndex {
+                let b = text[i]
                 guard b >= 0x80 || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x5F else { break }
-                name.append(b)
                 i += 1
             }
-            return name
+            return text[start ..< i]
         }
-        if i < compound.endIndex, compound[i] == 0x2A {
+        if i < text.endIndex, text[i] == 0x2A {
             i += 1
         } else {
             let name = readName()
-            if !name.isEmpty { tag = name }
+            if !name.isEmpty { compound.tag = nameHash(name, kind: 1) }
         }
-        while i < compound.endIndex {
-            let marker = compound[i]
+        while i < text.endIndex {
+            let marker = text[i]
             i += 1
-            let name = readName()
-            guard !name.isEmpty else { return nil }
-            if marker == 0x2E {
-                classes.append(name)
-            } else if marker == 0x23, id == nil {
-                id = name
-            } else {
-                return nil // pseudo-classes, attribute selectors, two ids
+            switch marker {
+            case 0x2E: // .class
+                let name = readName()
+                guard !name.isEmpty else { return nil }
+                compound.classes.append(nameHash(name, kind: 2))
+            case 0x23: // #id
+                let name = readName()
+                guard !name.isEmpty else { return nil }
+                if compound.id != nil, compound.id != nameHash(name, kind: 3) { return nil } // matches nothing
+                compound.id = nameHash(name, kind: 3)
+            case 0x5B: // [attribute]: its presence is checked; a value condition is dropped
+                let name = readName()
+                // "[ns|name]" and "[*|name]" name a namespace first: no requirement is kept for those.
+                let namespaced = i + 1 < text.endIndex && text[i] == 0x7C && text[i + 1] != 0x3D
+                var depth = 1
+                var rest = 0
+                while i < text.endIndex, depth > 0 {
+                    if text[i] == 0x5B { depth += 1 } else if text[i] == 0x5D { depth -= 1 }
+                    if depth > 0 { rest += 1 }
+                    i += 1
+                }
+                if name.isEmpty || namespaced {
+                    checked = false
+                } else {
+                    compound.attributes.append(nameHash(name, kind: 4))
+                    if rest > 0 { checked = false }
+                }
+            case 0x3A: // :pseudo-class or ::pseudo-element
+                if i < text.endIndex, text[i] == 0x3A { return nil }
+                let name = String(decoding: readName(), as: UTF8.self)
+                if ["before", "after", "first-line", "first-letter", "marker", "placeholder", "selection"].contains(name) {
+                    return nil
+                }
+                // Interaction states, and :empty (an element without children has no text to hide).
+                if ["hover", "focus", "active", "focus-within", "focus-visible", "visited", "target", "checked",
+                    "open", "popover-open", "modal", "fullscreen", "empty"].contains(name) {
+                    return nil
+                }
+                if i < text.endIndex, text[i] == 0x28 { // arguments
+                    var depth = 0
+                    while i < text.endIndex {
+                        if text[i] == 0x28 { depth += 1 } else if text[i] == 0x29 { depth -= 1 }
+                        i += 1
+                        if depth == 0 { break }
+                    }
+                }
+                checked = false
+            default:
+                return nil
             }
         }
-        if isComplex, classes.isEmpty, id == nil { return nil }
-        return (tag, classes, id)
+        return (compound, checked)
     }
 
-    /// The declarations of the rules matching an element, cascaded (by specificity, then order), or nil.
-    func declarations(tag: [UInt8], classes: [[UInt8]], id: [UInt8]?) -> (CSSDeclarations, selector: String)? {
+    /// The declarations of the rules matching an element, cascaded (by specificity, then order), and the
+    /// selector of the last one; nil when none matches.
+    /// - Parameters:
+    ///   - keys: The element's names.
+    ///   - ancestors: Its ancestors' names, nearest last (needed only when ``needsAncestors``).
+    func declarations(for keys: ElementKeys, ancestors: [ElementKeys]) -> (CSSDeclarations, selector: String)? {
         var candidates = universal
-        if let list = byTag[tag] { candidates += list }
-        for name in classes { if let list = byClass[name] { candidates += list } }
-        if let id, let list = byID[id] { candidates += list }
+        if let list = index[keys.tag] { candidates += list }
+        for name in keys.classes { if let list = index[name] { candidates += list } }
+        if let id = keys.id, let list = index[id] { candidates += list }
+        for name in keys.attributes { if let list = index[name] { candidates += list } }
         guard !candidates.isEmpty else { return nil }
         guard candidates.count <= Self.maxCandidates else {
             // A page with this many rules for one element is hostile: fail closed.
@@ -238,12 +408,30 @@ struct CSSStyleSheet: Sendable {
             return (hidden, "more than \(Self.maxCandidates) rules match")
         }
         let matching = Set(candidates).map { rules[$0] }.filter { rule in
-            (rule.tag == nil || rule.tag! == tag) && (rule.id == nil || rule.id == id)
-                && rule.classes.allSatisfy { classes.contains($0) }
+            rule.subject.matches(keys) && Self.ancestorsMatch(rule, ancestors)
         }.sorted { ($0.specificity, $0.order) < ($1.specificity, $1.order) }
         guard let last = matching.last else { return nil }
         var cascaded = CSSDeclarations()
         for rule in matching { cascaded.apply(rule.declarations) }
         return (cascaded, last.selector)
+    }
+
+    /// Whether the ancestors satisfy the rule's chain: greedily, nearest first. A hiding rule reads `>` as a
+    /// descendant (exact for descendant chains, and never less than the browser); a rule that does not hide
+    /// checks `>` strictly (a greedy miss only keeps it from undoing hiding).
+    static func ancestorsMatch(_ rule: Rule, _ ancestors: [ElementKeys]) -> Bool {
+        guard !rule.ancestors.isEmpty else { return true }
+        var position = ancestors.count - 1
+        for (compound, parent) in rule.ancestors {
+            if parent && !rule.hides {
+                guard position >= 0, compound.matches(ancestors[position]) else { return false }
+                position -= 1
+                continue
+            }
+            while position >= 0, !compound.matches(ancestors[position]) { position -= 1 }
+            guard position >= 0 else { return false }
+            position -= 1
+        }
+        return true
     }
 }

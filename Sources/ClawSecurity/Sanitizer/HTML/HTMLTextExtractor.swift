@@ -14,6 +14,8 @@ struct HTMLTextExtractor: HTMLTokenSink {
         /// An SVG or MathML element whose content is HTML again (foreignObject, desc, title, mi, mo, mn, ms,
         /// mtext, annotation-xml): it bounds the standard's scopes.
         var integrationPoint = false
+        /// Its names, kept only when the page's style sheet has rules with ancestor conditions.
+        var keys: CSSStyleSheet.ElementKeys?
         var preformatted: Bool
         var hard: Int32 = -1
         var visibility: Int32 = -1
@@ -53,6 +55,11 @@ struct HTMLTextExtractor: HTMLTokenSink {
     var overflowDepth = 0
     var overflowSuppressor: Int32 = -1
     var sawContent = false
+    /// The keys of `<html>` and `<body>` (their first start tags), the implicit bottom of every ancestor list.
+    var rootKeys: [CSSStyleSheet.ElementKeys] = ["html", "body"].map { name in
+        Array(name.utf8).withUnsafeBufferPointer { CSSStyleSheet.keys(tag: $0, classAttribute: nil, idAttribute: nil) }
+    }
+    var rootKeysSeen = [false, false]
     var styleText: [UInt8] = []
     var collectingStyle = false
     var styleIsScreen = true
@@ -154,6 +161,14 @@ struct HTMLTextExtractor: HTMLTokenSink {
         }
         switch name {
         case .html, .body:
+            // Not modelled as open elements (they never close), but selectors may name them.
+            let index = name == .html ? 0 : 1
+            if !rootKeysSeen[index] {
+                rootKeysSeen[index] = true
+                let attributes = KeyAttributes(tag)
+                rootKeys[index] = sheet.keys(of: tag, classAttribute: attributes.classes, idAttribute: attributes.id,
+                                             allAttributes: true)
+            }
             return nil
         case .br:
             if (stack.last?.suppressor ?? -1) < 0 { writer.lineBreak() }
@@ -185,8 +200,12 @@ struct HTMLTextExtractor: HTMLTokenSink {
             element.fontSize = parent.fontSize
             element.color = parent.color
         }
+        let attributes = KeyAttributes(tag)
+        if sheet.needsAncestors {
+            element.keys = sheet.keys(of: tag, classAttribute: attributes.classes, idAttribute: attributes.id)
+        }
         if element.hard < 0 && !(foreignParent && name == .title) {
-            classify(tag, name: name, attributes: KeyAttributes(tag), into: &element)
+            classify(tag, name: name, attributes: attributes, keys: element.keys, into: &element)
         }
         if element.suppressor < 0 && !traits.contains(.headContent) && name != .head { sawContent = true }
 
@@ -214,7 +233,8 @@ struct HTMLTextExtractor: HTMLTokenSink {
     }
 
     /// Decides what hides a new element whose ancestors do not hide it for good.
-    mutating func classify(_ tag: HTMLTag, name: HTMLTagName, attributes: KeyAttributes, into element: inout Element) {
+    mutating func classify(_ tag: HTMLTag, name: HTMLTagName, attributes: KeyAttributes, keys: CSSStyleSheet.ElementKeys?,
+                           into element: inout Element) {
         if configuration.removesHiddenHTML {
             var reason: String?
             switch name {
@@ -238,7 +258,7 @@ struct HTMLTextExtractor: HTMLTokenSink {
                 return
             }
         }
-        if configuration.removesHiddenCSS, let (declarations, selector) = cssDeclarations(tag, attributes) {
+        if configuration.removesHiddenCSS, let (declarations, selector) = cssDeclarations(tag, attributes, keys: keys) {
             for (reason, override) in declarations.hidingReasons() {
                 let text = selector.map { "\(reason) (style rule \($0))" } ?? reason
                 switch override {
@@ -264,20 +284,18 @@ struct HTMLTextExtractor: HTMLTokenSink {
 
     /// The element's inline style on top of the page's rules that match it, when either says anything that
     /// can hide; the selector of the last matching rule.
-    func cssDeclarations(_ tag: HTMLTag, _ attributes: KeyAttributes) -> (CSSDeclarations, String?)? {
+    func cssDeclarations(_ tag: HTMLTag, _ attributes: KeyAttributes, keys: CSSStyleSheet.ElementKeys?) -> (CSSDeclarations, String?)? {
         var cascaded: CSSDeclarations?
         var selector: String?
         if !sheet.isEmpty {
             let classAttribute = sheet.hasClassRules ? attributes.classes : nil
             let idAttribute = sheet.hasIDRules ? attributes.id : nil
-            guard sheet.mayMatch(tag: tag.name, classAttribute: classAttribute, idAttribute: idAttribute) else {
+            guard sheet.mayMatch(tag, classAttribute: classAttribute, idAttribute: idAttribute) else {
                 return inlineDeclarations(attributes).map { ($0, nil) }
             }
-            let classes = classAttribute.map { value in
-                value.split(whereSeparator: { Self.isSpace($0) }).map { Array($0).map(Self.lowered) }
-            } ?? []
-            let id = idAttribute.map { Array($0).map(Self.lowered) }
-            if let (declarations, matched) = sheet.declarations(tag: Array(tag.name), classes: classes, id: id) {
+            let keys = keys ?? sheet.keys(of: tag, classAttribute: attributes.classes, idAttribute: attributes.id)
+            let ancestors = sheet.needsAncestors ? rootKeys + stack.compactMap(\.keys) : []
+            if let (declarations, matched) = sheet.declarations(for: keys, ancestors: ancestors) {
                 cascaded = declarations
                 selector = matched
             }
