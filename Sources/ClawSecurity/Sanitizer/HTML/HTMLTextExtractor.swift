@@ -14,8 +14,9 @@ struct HTMLTextExtractor: HTMLTokenSink {
         /// An SVG or MathML element whose content is HTML again (foreignObject, desc, title, mi, mo, mn, ms,
         /// mtext, annotation-xml): it bounds the standard's scopes.
         var integrationPoint = false
-        /// Its names, kept only when the page's style sheet has rules with ancestor conditions.
-        var keys: CSSStyleSheet.ElementKeys?
+        /// Where its names are in `keyStore`, kept only when the page's style sheet has rules with ancestor
+        /// conditions (-1: not kept). An index keeps `Element` a plain value, cheap to copy.
+        var keys: Int32 = -1
         var preformatted: Bool
         var hard: Int32 = -1
         var visibility: Int32 = -1
@@ -60,6 +61,8 @@ struct HTMLTextExtractor: HTMLTokenSink {
         Array(name.utf8).withUnsafeBufferPointer { CSSStyleSheet.keys(tag: $0, classAttribute: nil, idAttribute: nil) }
     }
     var rootKeysSeen = [false, false]
+    /// The names of open (and closed) elements, for style rules with ancestor conditions.
+    var keyStore: [CSSStyleSheet.ElementKeys] = []
     var styleText: [UInt8] = []
     var collectingStyle = false
     var styleIsScreen = true
@@ -201,11 +204,14 @@ struct HTMLTextExtractor: HTMLTokenSink {
             element.color = parent.color
         }
         let attributes = KeyAttributes(tag)
+        var keys: CSSStyleSheet.ElementKeys?
         if sheet.needsAncestors {
-            element.keys = sheet.keys(of: tag, classAttribute: attributes.classes, idAttribute: attributes.id)
+            keys = sheet.keys(of: tag, classAttribute: attributes.classes, idAttribute: attributes.id)
+            keyStore.append(keys!)
+            element.keys = Int32(keyStore.count - 1)
         }
         if element.hard < 0 && !(foreignParent && name == .title) {
-            classify(tag, name: name, attributes: attributes, keys: element.keys, into: &element)
+            classify(tag, name: name, attributes: attributes, keys: keys, into: &element)
         }
         if element.suppressor < 0 && !traits.contains(.headContent) && name != .head { sawContent = true }
 
@@ -294,7 +300,7 @@ struct HTMLTextExtractor: HTMLTokenSink {
                 return inlineDeclarations(attributes).map { ($0, nil) }
             }
             let keys = keys ?? sheet.keys(of: tag, classAttribute: attributes.classes, idAttribute: attributes.id)
-            let ancestors = sheet.needsAncestors ? rootKeys + stack.compactMap(\.keys) : []
+            let ancestors = sheet.needsAncestors ? rootKeys + stack.compactMap { $0.keys >= 0 ? keyStore[Int($0.keys)] : nil } : []
             if let (declarations, matched) = sheet.declarations(for: keys, ancestors: ancestors) {
                 cascaded = declarations
                 selector = matched
