@@ -175,7 +175,9 @@ import Testing
         #expect(later.text == "shown")
         let media = sanitizer.sanitize("<style>@media print{.x{display:none}} @media screen{#y{display:none}}</style><p class=x>a</p><p id=y>b</p>", kind: .html)
         #expect(media.text == "a")
-        let rules = (0 ..< 600).map { ".a.b\($0){color:red}" }.joined()
+        // 600 hiding rules that all index under class "a": an element with that class cannot be checked
+        // against them in bounded time, so it is hidden.
+        let rules = (0 ..< 600).map { ".a.b\($0){opacity:0}" }.joined()
         let hostile = sanitizer.sanitize("<style>\(rules)</style><p>kept</p><p class=a>dropped</p>", kind: .html)
         #expect(hostile.text == "kept")
         #expect(hostile.removals.contains { $0.reason.contains("more than 512 rules match") })
@@ -210,5 +212,11 @@ import Testing
         #expect(visible(".h{display:none} .h:first-child{display:block}", "<div class=h>HIDDEN</div><p>shown</p>") == "shown")
         #expect(visible(".h{display:none} .wrap > .h{display:block}", "<div class=wrap><p class=h>back</p></div>") == "back")
         #expect(visible(".h{display:none} .wrap > .h{display:block}", "<div class=wrap><span><p class=h>HIDDEN</p></span></div><p>shown</p>") == "shown")
+    }
+
+    @Test func aSheetWithoutHidingRulesStillUndoesHiding() {
+        #expect(sanitizer.sanitize("<style>.x{display:block !important}</style><div class=x style=\"display:none\">shown</div>", kind: .html).text == "shown")
+        #expect(sanitizer.sanitize("<style>.v{visibility:visible}</style><div style=\"visibility:hidden\">gone <b class=v>back</b></div>", kind: .html).text == "back")
+        #expect(sanitizer.sanitize("<style>.x{width:100%}</style><p class=x>plain</p>", kind: .html).text == "plain")
     }
 }

@@ -70,6 +70,9 @@ struct CSSStyleSheet: Sendable {
     private(set) var hasClassRules = false
     private(set) var hasIDRules = false
     private(set) var hasAttributeRules = false
+    /// Whether some rule hides. Without one, the sheet can only undo hiding, which matters only for elements
+    /// with a style attribute or under hiding a descendant can undo.
+    private(set) var hasHidingRules = false
     /// Whether some rule has ancestor conditions (elements must then carry their keys on the stack).
     private(set) var needsAncestors = false
 
@@ -208,6 +211,7 @@ struct CSSStyleSheet: Sendable {
             if let existing = bySelector[source] {
                 rules[existing].declarations.apply(declarations)
                 rules[existing].hides = rules[existing].hides || hides
+                if hides { hasHidingRules = true }
                 continue
             }
             guard let parsed = Self.parse(text) else { continue }
@@ -221,6 +225,7 @@ struct CSSStyleSheet: Sendable {
                 // Whether this ancestor must be the parent of the compound after it (nearer the subject).
                 (compound: element.compound, parent: parsed.chain[parsed.chain.count - 1 - offset].parent)
             }
+            if hides { hasHidingRules = true }
             rules.append(Rule(subject: subject, ancestors: ancestors, hides: hides, exact: parsed.exact,
                               specificity: specificity, order: position, declarations: declarations, selector: source))
             if !ancestors.isEmpty { needsAncestors = true }

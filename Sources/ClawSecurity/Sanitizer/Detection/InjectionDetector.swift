@@ -10,7 +10,7 @@ final class InjectionDetector: Sendable {
         case phrase(family: String, phrase: String)
         case rot13(family: String, phrase: String)
         case cue(ToneCues.Category)
-        case skill(String)
+        case skill(index: Int, name: String)
     }
 
     let automaton: PatternAutomaton
@@ -35,11 +35,11 @@ final class InjectionDetector: Sendable {
                 entries.append(.cue(category))
             }
         }
-        for name in skillNames {
+        for (index, name) in skillNames.enumerated() {
             let symbols = TextFolding.fold(name)
             guard symbols.count > 2, symbols.count <= PatternAutomaton.maxSymbols else { continue }
             folded.append(symbols)
-            entries.append(.skill(name))
+            entries.append(.skill(index: index, name: name))
         }
         automaton = PatternAutomaton(patterns: folded)
         self.entries = entries
@@ -59,7 +59,7 @@ final class InjectionDetector: Sendable {
     /// cue). Text far from any detection, and every document without one, is never touched by this.
     func spread(removals: inout [Int: (SanitizerLayer, String)], sentences: [SentenceSegmenter.Sentence],
                 findings: [Finding], text: UnsafeBufferPointer<UInt8>) {
-        func cued(_ index: Int) -> Bool { !findings[index].cues.isEmpty || !findings[index].skills.isEmpty }
+        func cued(_ index: Int) -> Bool { !findings[index].cues.isEmpty || findings[index].skills != 0 }
         let detected = removals.keys.sorted()
         for (a, b) in zip(detected, detected.dropFirst()) where b - a > 1 && b - a <= Self.joinDistance {
             let (layer, _) = removals[a]!
@@ -88,12 +88,14 @@ final class InjectionDetector: Sendable {
         return InjectionDetector(patterns: patterns, skillNames: skillNames)
     }
 
-    /// What one sentence holds.
+    /// What one sentence holds (a plain value: there is one per sentence).
     struct Finding {
-        var phrase: (family: String, phrase: String, rot13: Bool)?
+        /// The entry of the first phrase (or ROT13 phrase) found, or -1.
+        var phrase: Int32 = -1
         var cues: ToneCues.Categories = []
-        var skills: [String] = []
-        var encoded: String?
+        /// Bit `i`: skill `i` is named (skills past 63 share bit 63).
+        var skills: UInt64 = 0
+        var hasPhrase: Bool { phrase >= 0 }
     }
 
     /// Runs layers 6 and 7 (as enabled) over `text`; returns the text left and reports each removed sentence.
@@ -130,47 +132,47 @@ final class InjectionDetector: Sendable {
             var first = cursor
             while first > 0, sentences[first].gapStart > match.start { first -= 1 }
             switch entries[match.pattern] {
-            case .phrase(let family, let phrase):
+            case .phrase, .rot13:
                 guard configuration.removesInjectionPatterns else { continue }
-                for index in first ... cursor where findings[index].phrase == nil {
-                    findings[index].phrase = (family, phrase, false)
-                }
-            case .rot13(let family, let phrase):
-                guard configuration.removesInjectionPatterns else { continue }
-                for index in first ... cursor where findings[index].phrase == nil {
-                    findings[index].phrase = (family, phrase, true)
+                for index in first ... cursor where !findings[index].hasPhrase {
+                    findings[index].phrase = Int32(match.pattern)
                 }
             case .cue(let category):
                 findings[cursor].cues.insert(category)
-            case .skill(let name):
-                if !findings[cursor].skills.contains(name) { findings[cursor].skills.append(name) }
+            case .skill(let index, _):
+                findings[cursor].skills |= 1 << UInt64(min(index, 63))
             }
         }
         for (index, sentence) in sentences.enumerated() where ToneCues.startsWithRoleMarker(UnsafeBufferPointer(rebasing: text[sentence.start ..< sentence.end])) {
             findings[index].cues.insert(.roleMarker)
         }
-        if configuration.removesInjectionPatterns {
-            for (index, sentence) in sentences.enumerated() where findings[index].phrase == nil && sentence.hasLongToken {
-                findings[index].encoded = EncodedPayloads.find(in: UnsafeBufferPointer(rebasing: text[sentence.start ..< sentence.end]),
-                                                               detector: self)
-            }
-        }
         // What goes, and why.
         var removals: [Int: (SanitizerLayer, String)] = [:]
         for (index, sentence) in sentences.enumerated() {
             let finding = findings[index]
-            if let phrase = finding.phrase {
-                removals[index] = (.patterns, "\(phrase.family): \"\(phrase.phrase)\"" + (phrase.rot13 ? " (rot13)" : ""))
-            } else if let encoded = finding.encoded {
+            if finding.hasPhrase {
+                switch entries[Int(finding.phrase)] {
+                case .phrase(let family, let phrase): removals[index] = (.patterns, "\(family): \"\(phrase)\"")
+                case .rot13(let family, let phrase): removals[index] = (.patterns, "\(family): \"\(phrase)\" (rot13)")
+                default: break
+                }
+                continue
+            }
+            if configuration.removesInjectionPatterns, sentence.hasLongToken,
+               let encoded = EncodedPayloads.find(in: UnsafeBufferPointer(rebasing: text[sentence.start ..< sentence.end]), detector: self) {
                 removals[index] = (.patterns, encoded)
-            } else if configuration.removesImperativeTone,
-                      ToneCues.total(finding.cues) + (finding.skills.isEmpty ? 0 : 2) + 1 >= configuration.toneThreshold {
-                let score = ToneCues.score(finding.cues, skills: finding.skills.count,
+                continue
+            }
+            let skillCount = finding.skills.nonzeroBitCount
+            if configuration.removesImperativeTone,
+               ToneCues.total(finding.cues) + (skillCount == 0 ? 0 : 2) + 1 >= configuration.toneThreshold {
+                let score = ToneCues.score(finding.cues, skills: skillCount,
                                            sentence: UnsafeBufferPointer(rebasing: text[sentence.start ..< sentence.end]),
                                            threshold: configuration.toneThreshold)
                 if score.total >= configuration.toneThreshold {
+                    let named = skillNames.enumerated().filter { finding.skills & (1 << UInt64(min($0.offset, 63))) != 0 }.map(\.element)
                     removals[index] = (.imperativeTone, "imperative tone \(score.total) (\(score.description)"
-                        + (finding.skills.isEmpty ? "" : "; skills: " + finding.skills.joined(separator: ", ")) + ")")
+                        + (named.isEmpty ? "" : "; skills: " + named.joined(separator: ", ")) + ")")
                 }
             }
         }

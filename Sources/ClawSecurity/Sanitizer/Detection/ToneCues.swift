@@ -111,7 +111,11 @@ enum ToneCues {
 
     /// Whether a sentence starts with a chat role: `User:`, `Assistant:`, `System:`, `Human:`, `AI:` (any case).
     static func startsWithRoleMarker(_ sentence: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard sentence.count >= 4, sentence.first.map({ ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }) == true else { return false }
+        // Cheap first: the first letter of one of the roles, and a colon within the first 10 bytes.
+        guard sentence.count >= 3 else { return false }
+        let first = sentence[0] | 0x20
+        guard first == 0x75 || first == 0x61 || first == 0x73 || first == 0x68,
+              sentence.prefix(10).contains(0x3A) else { return false }
         for role in ["user:", "assistant:", "system:", "human:", "ai:"] where sentence.count >= role.utf8.count {
             if zip(sentence, role.utf8).allSatisfy({ ($0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0) == $1 }) { return true }
         }

@@ -264,7 +264,13 @@ struct HTMLTextExtractor: HTMLTokenSink {
                 return
             }
         }
-        if configuration.removesHiddenCSS, let (declarations, selector) = cssDeclarations(tag, attributes, keys: keys) {
+        // A sheet without hiding rules can only undo hiding: only an element with its own style or under
+        // undoable hiding needs it (skipping it otherwise can only keep more hidden).
+        let needsSheet = sheet.hasHidingRules || attributes.style != nil || element.visibility >= 0 || element.fontSize >= 0
+            || element.color >= 0
+        if configuration.removesHiddenCSS,
+           let (declarations, selector) = needsSheet ? cssDeclarations(tag, attributes, keys: keys)
+               : inlineDeclarations(attributes).map({ ($0, nil) }) {
             for (reason, override) in declarations.hidingReasons() {
                 let text = selector.map { "\(reason) (style rule \($0))" } ?? reason
                 switch override {
