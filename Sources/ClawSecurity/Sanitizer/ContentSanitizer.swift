@@ -106,7 +106,8 @@ public struct ContentSanitizer: Sendable {
             let removal = report.add(layer: .invisibleCharacters, reason: Self.describeInvisible(writer.invisibleSeen))
             report.count(.invisibleCharacters, writer.invisibleRemoved - 1)
             let at = writer.firstInvisibleAt ?? 0
-            let excerptStart = max(0, at - configuration.excerptLength / 2)
+            var excerptStart = max(0, at - configuration.excerptLength / 2)
+            while excerptStart < at, writer.out[excerptStart] & 0xC0 == 0x80 { excerptStart += 1 } // a UTF-8 boundary
             writer.out.withUnsafeBufferPointer {
                 report.appendExcerpt(UnsafeBufferPointer(rebasing: $0[excerptStart ..< min($0.count, at + configuration.excerptLength * 2)]),
                                      to: removal, limit: configuration.excerptLength)

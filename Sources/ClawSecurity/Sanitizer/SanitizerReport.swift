@@ -65,7 +65,7 @@ public struct SanitizerReport: Sendable, Hashable {
     public var truncated: Bool
     /// Bytes of input.
     public var inputBytes: Int
-    /// Bytes of text before the size guard.
+    /// Bytes of text after layers 1 to 4, before layers 6, 7 and the size guard.
     public var extractedBytes: Int
 
     /// Creates a report.
