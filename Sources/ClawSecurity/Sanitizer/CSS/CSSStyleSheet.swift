@@ -107,7 +107,7 @@ struct CSSStyleSheet: Sendable {
         var classes: [UInt64] = []
         if let value = classAttribute {
             var start = 0
-            for i in 0 ... value.count where i == value.count || CSSText.isWhitespace(value[i]) {
+            for i in 0 ... value.count where i == value.count || value[i].isASCIIWhitespace {
                 if i > start { classes.append(nameHash(UnsafeBufferPointer(rebasing: value[start ..< i]), kind: 2)) }
                 start = i + 1
             }
@@ -134,7 +134,7 @@ struct CSSStyleSheet: Sendable {
         if let id = idAttribute, indexed(Self.nameHash(id, kind: 3)) { return true }
         if let classes = classAttribute {
             var start = 0
-            for i in 0 ... classes.count where i == classes.count || CSSText.isWhitespace(classes[i]) {
+            for i in 0 ... classes.count where i == classes.count || classes[i].isASCIIWhitespace {
                 if i > start, indexed(Self.nameHash(UnsafeBufferPointer(rebasing: classes[start ..< i]), kind: 2)) {
                     return true
                 }
@@ -296,7 +296,6 @@ struct CSSStyleSheet: Sendable {
         guard !parts.isEmpty else { return nil }
         var chain: [(compound: Compound, parent: Bool)] = []
         var exact = true
-        var siblingBefore = false
         for (index, part) in parts.enumerated() {
             guard let (compound, checked) = parseCompound(part.text) else { return nil }
             if !checked { exact = false }
@@ -307,12 +306,10 @@ struct CSSStyleSheet: Sendable {
                 let previous = chain.removeLast()
                 chain.append((compound, previous.parent))
                 exact = false
-                siblingBefore = true
             } else {
                 chain.append((compound, index > 0 && part.combinator == 0x3E))
             }
         }
-        _ = siblingBefore
         return (chain, exact)
     }
 

@@ -27,15 +27,15 @@ enum CSSText {
                 i += 1
                 guard i < n else { break }
                 let c = css[i]
-                if isHexDigit(c) {
+                if Hex.nibble(c) != nil {
                     var value: UInt32 = 0
                     var digits = 0
-                    while i < n, digits < 6, isHexDigit(css[i]) {
-                        value = value &* 16 &+ UInt32(hexValue(css[i]))
+                    while i < n, digits < 6, let nibble = Hex.nibble(css[i]) {
+                        value = value &* 16 &+ UInt32(nibble)
                         digits += 1
                         i += 1
                     }
-                    if i < n, isWhitespace(css[i]) { i += 1 }
+                    if i < n, css[i].isASCIIWhitespace { i += 1 }
                     if value == 0 || value > 0x10FFFF || (0xD800 ... 0xDFFF).contains(value) { value = 0xFFFD }
                     if value < 0x80 {
                         appendByte(UInt8(value))
@@ -51,7 +51,7 @@ enum CSSText {
                 }
                 continue
             }
-            if isWhitespace(b) {
+            if b.isASCIIWhitespace {
                 appendSpace()
             } else {
                 appendByte(b)
@@ -67,11 +67,6 @@ enum CSSText {
         }
     }
 
-    @inline(__always) static func isWhitespace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0C || b == 0x0D }
-    @inline(__always) static func isHexDigit(_ b: UInt8) -> Bool {
-        (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x66)
-    }
-    @inline(__always) static func hexValue(_ b: UInt8) -> UInt8 { b <= 0x39 ? b - 0x30 : (b | 0x20) - 0x61 + 10 }
 
     /// Trims spaces at both ends.
     static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {

@@ -37,8 +37,7 @@ enum EncodedPayloads {
     }
 
     static func hex(_ token: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        guard token.count % 2 == 0, token.allSatisfy({ CSSText.isHexDigit($0) }) else { return nil }
-        return try? Hex.decode(String(decoding: token, as: UTF8.self))
+        try? Hex.decode(utf8: token)
     }
 
     static func percent(_ token: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
@@ -46,8 +45,8 @@ enum EncodedPayloads {
         var escapes = 0
         var i = 0
         while i < token.count {
-            if token[i] == 0x25, i + 2 < token.count, CSSText.isHexDigit(token[i + 1]), CSSText.isHexDigit(token[i + 2]) {
-                out.append(CSSText.hexValue(token[i + 1]) << 4 | CSSText.hexValue(token[i + 2]))
+            if token[i] == 0x25, i + 2 < token.count, let high = Hex.nibble(token[i + 1]), let low = Hex.nibble(token[i + 2]) {
+                out.append(high << 4 | low)
                 escapes += 1
                 i += 3
             } else if token[i] == 0x2B {

@@ -92,7 +92,7 @@ final class InjectionDetector: Sendable {
     struct Finding {
         /// The entry of the first phrase (or ROT13 phrase) found, or -1.
         var phrase: Int32 = -1
-        var cues: ToneCues.Categories = []
+        var cues: ToneCues.Category = []
         /// Bit `i`: skill `i` is named (skills past 63 share bit 63).
         var skills: UInt64 = 0
         var hasPhrase: Bool { phrase >= 0 }

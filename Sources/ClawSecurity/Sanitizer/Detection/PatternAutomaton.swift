@@ -91,8 +91,6 @@ struct PatternAutomaton: Sendable {
         lengths = patterns.map { Int32($0.count) }
     }
 
-    var stateCount: Int { outputStart.count - 1 }
-
     /// Scans UTF-8 text; appends every match to `matches`, in order of their ends, and the end of every word of
     /// at least ``longWord`` symbols to `longWords`.
     func scan(_ text: UnsafeBufferPointer<UInt8>, into matches: inout [Match], longWords: inout [Int]) {

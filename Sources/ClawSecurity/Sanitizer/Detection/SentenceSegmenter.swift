@@ -46,7 +46,7 @@ enum SentenceSegmenter {
         while i < n {
             // Skip the gap.
             let gapStart = i
-            while i < n, isSpace(text[i]) { i += 1 }
+            while i < n, text[i].isASCIIWhitespace { i += 1 }
             guard i < n else { break }
             let start = i
             var percents = 0
@@ -103,28 +103,26 @@ enum SentenceSegmenter {
             }
             if end < 0 { end = n }
             var trimmed = end
-            while trimmed > start, isSpace(text[trimmed - 1]) { trimmed -= 1 }
+            while trimmed > start, text[trimmed - 1].isASCIIWhitespace { trimmed -= 1 }
             sentences.append(Sentence(gapStart: gapStart, start: start, end: trimmed, hasLongToken: percents >= 3))
             i = max(i, end)
         }
         return sentences
     }
 
-    @inline(__always) static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D || b == 0x0C }
-
     /// Whether the terminator at `terminator` (its run ending before `after`) ends the sentence.
     static func isBoundary(_ text: UnsafeBufferPointer<UInt8>, terminator: Int, after: Int, sentenceStart: Int) -> Bool {
         let n = text.count
         if after >= n { return true }
         let next = text[after]
-        if isSpace(next) {
+        if next.isASCIIWhitespace {
             var k = after
             while k < n, text[k] == 0x20 || text[k] == 0x09 { k += 1 }
             if k >= n || text[k] == 0x0A { return true }
             guard text[terminator] == 0x2E else { return true }
             // The word before the full stop: an abbreviation or an initial does not end a sentence.
             var w = terminator
-            while w > sentenceStart, !isSpace(text[w - 1]), text[w - 1] != 0x28 { w -= 1 }
+            while w > sentenceStart, !text[w - 1].isASCIIWhitespace, text[w - 1] != 0x28 { w -= 1 }
             let word = String(decoding: UnsafeBufferPointer(rebasing: text[w ..< terminator]), as: UTF8.self).lowercased()
             if word.count == 1, text[w] >= 0x41, text[w] <= 0x5A { return false } // an initial: "J. Smith"
             return !abbreviations.contains(word)

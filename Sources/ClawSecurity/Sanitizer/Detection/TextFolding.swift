@@ -117,9 +117,13 @@ enum TextFolding {
         }
         if let mapped = extended[value] { return mapped }
         if InvisibleCharacters.isInvisible(value) { return [] }
-        if let scalar = Unicode.Scalar(value), scalar.properties.isAlphabetic { return [otherLetter] }
-        return [separator]
+        if let scalar = Unicode.Scalar(value), scalar.properties.isAlphabetic { return otherLetterSymbols }
+        return separatorSymbols
     }
+
+    // Shared so that the scan's non-ASCII path does not allocate an array per character.
+    private static let otherLetterSymbols: [UInt8] = [otherLetter]
+    private static let separatorSymbols: [UInt8] = [separator]
 
     /// Symbols as readable text: letters, `_` for a separator, `?` for other letters.
     static func describe(_ symbols: some Sequence<UInt8>) -> String {

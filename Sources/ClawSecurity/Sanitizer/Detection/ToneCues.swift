@@ -43,8 +43,6 @@ enum ToneCues {
         static let scriptInjection = Category(rawValue: 1 << 14)
     }
 
-    typealias Categories = Category
-
     static let weights: [(Category, Int, String)] = [
         (.override, 3, "override"), (.agentReference, 2, "addresses the model"), (.contextReference, 1, "refers to prior context"),
         (.secondPerson, 1, "second person"), (.urgency, 1, "urgency"), (.action, 1, "agent action"),
@@ -130,7 +128,7 @@ enum ToneCues {
 
     /// The sentence's score: the weights of the categories present, plus shouting (at least 12 letters, 70 %
     /// of them capitals; counted only when it could reach the threshold) and skill names.
-    static func score(_ found: Categories, skills: Int, sentence: UnsafeBufferPointer<UInt8>, threshold: Int) -> Score {
+    static func score(_ found: Category, skills: Int, sentence: UnsafeBufferPointer<UInt8>, threshold: Int) -> Score {
         var categories = found
         if skills > 0 { categories.insert(.skillMention) }
         if total(categories) + 1 >= threshold {
@@ -158,7 +156,7 @@ enum ToneCues {
     /// The score of a set of categories (the weights of ``weights``, without touching the table: this runs
     /// for every sentence).
     @inline(__always)
-    static func total(_ categories: Categories) -> Int {
+    static func total(_ categories: Category) -> Int {
         let bits = Int(categories.rawValue)
         var total = (bits & 1) * 3 + ((bits >> 1) & 1) * 2 + ((bits >> 2) & 1) + ((bits >> 3) & 1)
         total += ((bits >> 4) & 1) + ((bits >> 5) & 1) + ((bits >> 6) & 1) + ((bits >> 7) & 1) * 2

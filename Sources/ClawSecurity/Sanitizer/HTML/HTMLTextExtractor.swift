@@ -95,7 +95,7 @@ struct HTMLTextExtractor: HTMLTokenSink {
         }
         if top.name == .head && !top.foreign {
             // Text other than whitespace ends the head, as in a browser.
-            guard text.contains(where: { !Self.isSpace($0) }) else { return }
+            guard text.contains(where: { !$0.isASCIIWhitespace }) else { return }
             pop(count: 1)
             characters(text, source: source)
             return
@@ -119,19 +119,17 @@ struct HTMLTextExtractor: HTMLTokenSink {
         let suppressor = suppressors[Int(index)]
         guard suppressor.reported else { return }
         if suppressor.removal < 0 {
-            guard text.contains(where: { !Self.isSpace($0) }) else { return }
+            guard text.contains(where: { !$0.isASCIIWhitespace }) else { return }
             suppressors[Int(index)].removal = report.add(layer: suppressor.layer, reason: suppressor.reason)
         }
         report.appendExcerpt(text, to: suppressors[Int(index)].removal, limit: configuration.excerptLength)
     }
 
-    @inline(__always) static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0C || b == 0x0D }
-
     // MARK: - Comments and DOCTYPEs
 
     mutating func comment(_ text: UnsafeBufferPointer<UInt8>, source: Range<Int>) {
         if configuration.removesHiddenHTML {
-            if text.contains(where: { !Self.isSpace($0) }) {
+            if text.contains(where: { !$0.isASCIIWhitespace }) {
                 let removal = report.add(layer: .hiddenHTML, reason: "comment")
                 report.appendExcerpt(text, to: removal, limit: configuration.excerptLength)
             }
@@ -178,7 +176,7 @@ struct HTMLTextExtractor: HTMLTokenSink {
             return nil
         case .input where configuration.removesHiddenHTML:
             if let type = tag.value(of: "type"), Self.equalsIgnoringCase(type, "hidden"),
-               let value = tag.value(of: "value"), value.contains(where: { !Self.isSpace($0) }),
+               let value = tag.value(of: "value"), value.contains(where: { !$0.isASCIIWhitespace }),
                (stack.last?.suppressor ?? -1) < 0 {
                 let removal = report.add(layer: .hiddenHTML, reason: "input type=hidden")
                 report.appendExcerpt(value, to: removal, limit: configuration.excerptLength)
@@ -190,7 +188,7 @@ struct HTMLTextExtractor: HTMLTokenSink {
             if traits.contains(.block), (stack.last?.suppressor ?? -1) < 0 { writer.blockBoundary() }
             return nil
         }
-        var element = Element(name: name, otherName: name == .other ? Self.hash(tag.name) : 0,
+        var element = Element(name: name, otherName: name == .other ? CSSStyleSheet.nameHash(tag.name, kind: 1) : 0,
                               foreign: foreignParent || name == .svg || name == .math,
                               preformatted: (stack.last?.preformatted ?? false) || traits.contains(.preformatted))
         if foreignParent, Self.isIntegrationPoint(name) {
@@ -372,7 +370,7 @@ struct HTMLTextExtractor: HTMLTokenSink {
         if overflowDepth > 0 { return }
         let name = HTMLTagName(tag.name)
         let traits = HTMLElementTraits.of(name)
-        let otherName = name == .other ? Self.hash(tag.name) : 0
+        let otherName = name == .other ? CSSStyleSheet.nameHash(tag.name, kind: 1) : 0
         switch name {
         case .html, .body:
             return // text after </body> is still in the body
@@ -529,12 +527,6 @@ struct HTMLTextExtractor: HTMLTokenSink {
         return !((text.contains("print") || text.contains("speech")) && !text.contains("screen") && !text.contains("all"))
     }
 
-    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        return hash | 1
-    }
-
     @inline(__always) static func lowered(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
 
     static func equalsIgnoringCase(_ bytes: some Collection<UInt8>, _ literal: String) -> Bool {
@@ -543,8 +535,8 @@ struct HTMLTextExtractor: HTMLTokenSink {
 
     static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> Slice<UnsafeBufferPointer<UInt8>> {
         var slice = bytes[...]
-        while let first = slice.first, isSpace(first) { slice = slice.dropFirst() }
-        while let last = slice.last, isSpace(last) { slice = slice.dropLast() }
+        while let first = slice.first, first.isASCIIWhitespace { slice = slice.dropFirst() }
+        while let last = slice.last, last.isASCIIWhitespace { slice = slice.dropLast() }
         return slice
     }
 }
