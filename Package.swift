@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -43,9 +45,18 @@ let package = Package(
             ],
             swiftSettings: clawSwiftSettings
         ),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "ClawStorage",
-            dependencies: ["ClawSecurity", "ClawWorkflow"],
+            dependencies: [
+                "ClawSecurity",
+                "ClawWorkflow",
+                "CZlib",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: clawSwiftSettings
         ),
         .target(
@@ -76,6 +87,11 @@ let package = Package(
                 "ClawWorkflow",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: clawSwiftSettings
+        ),
+        .testTarget(
+            name: "ClawStorageTests",
+            dependencies: ["ClawStorage", "ClawSecurity", "ClawWorkflow"],
             swiftSettings: clawSwiftSettings
         ),
         .testTarget(

@@ -175,7 +175,7 @@ struct ClawAuthorizationCommandTests {
     }
 
     @Test("audit verify accepts an intact log and names the first bad entry of an edited one")
-    func audit() throws {
+    func audit() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("claw-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -183,7 +183,7 @@ struct ClawAuthorizationCommandTests {
         let secret = String(repeating: "a", count: 48)
         let log = AuditLog(store: FileAuditStore(url: url), keyRing: try KeyRing(secretKeyBase: secret))
         for i in 0..<3 {
-            try log.record(event: "policy.decision", outcome: "deny", reason: "reason \(i)", context: .object(["i": .int(Int64(i))]))
+            try await log.record(event: "policy.decision", outcome: "deny", reason: "reason \(i)", context: .object(["i": .int(Int64(i))]))
         }
         let ok = try ClawProcess.run(["audit", "verify", url.path], environment: ["SECRET_KEY_BASE": secret])
         #expect(ok.status == 0)

@@ -170,7 +170,7 @@ struct SkillRuntimeTests {
     func breakerAndTimeout() async throws {
         let f = Fixture(configuration: .init(timeout: .milliseconds(50)))
         try f.skill("slow", []) { _, _ in try await Task.sleep(for: .seconds(30)); return .null }
-        try f.skill("denied", []) { _, context in try context.authorize("llm"); return .null }
+        try f.skill("denied", []) { _, context in try await context.authorize("llm"); return .null }
         await #expect(throws: WorkflowError(.timeout, "")) { try await f.runtime.run(skill: "slow", input: .null, trigger: Self.user) }
         for _ in 0..<5 { _ = try? await f.runtime.run(skill: "denied", input: .null, trigger: Self.user) }
         #expect(f.runtime.breaker(for: "denied").state == .closed)

@@ -159,9 +159,9 @@ struct AuthorizationProperties {
             let store = InMemoryAuditStore()
             let log = AuditLog(store: store, key: .init(data: Array(repeating: 7, count: 32)))
             for i in 0..<count {
-                try log.record(event: "e", outcome: "deny", reason: "r\(i)", context: .object(["i": .int(Int64(i))]))
+                try await log.record(event: "e", outcome: "deny", reason: "r\(i)", context: .object(["i": .int(Int64(i))]))
             }
-            var entries = try store.entries()
+            var entries = try await store.entries()
             var g = SplitMix(seed: UInt64(seed))
             let i = Int(g.next() % UInt64(entries.count))
             switch kind {
@@ -177,7 +177,7 @@ struct AuthorizationProperties {
                 entries[i] = entries[i].tampered(mac: mac)
             }
             store.overwrite(entries)
-            #expect(throws: ClawSecurityError.auditTampered) { try log.verify() }
+            await #expect(throws: ClawSecurityError.auditTampered) { try await log.verify() }
         }
     }
 }

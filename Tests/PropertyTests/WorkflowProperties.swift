@@ -38,7 +38,7 @@ struct WorkflowProperties {
                 let expected = (0...i).reduce(Set(Self.permissionNames)) { $0.intersection(declared[$1]) }
                 try registry.register(ClosureSkill(SkillDescriptor(name: "s\(i)", permissions: Array(declared[i]).sorted())) { input, context in
                     for p in Self.permissionNames {
-                        let allowed = (try? context.authorize(p)) != nil
+                        let allowed = (try? await context.authorize(p)) != nil
                         if allowed != expected.contains(p) { violations.add("s\(i) \(p): \(allowed)") }
                     }
                     if let next { _ = try await context.callSkill(next, input: input) }

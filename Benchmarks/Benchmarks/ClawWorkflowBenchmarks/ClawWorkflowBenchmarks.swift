@@ -182,7 +182,7 @@ let benchmarks: @Sendable () -> Void = {
     // minting and verification are both on the measured path.
     let verifyingRegistry = SkillRegistry()
     try! verifyingRegistry.register(ClosureSkill(SkillDescriptor(name: "checked", permissions: ["memory"])) { payload, context in
-        try context.authorize("memory")
+        try await context.authorize("memory")
         return payload["input"] ?? .null
     })
     let verifyingRuntime = SkillRuntime(registry: verifyingRegistry, keyRing: keyRing, policy: PolicyEngine(rules: []), audit: nil)

@@ -11,7 +11,7 @@ struct AuditCommand: ParsableCommand {
         subcommands: [Verify.self]
     )
 
-    struct Verify: ParsableCommand {
+    struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Verify an audit log's hash chain, checkpoint and anchor: exit 0 when intact, 1 naming the first bad entry.")
 
@@ -21,7 +21,7 @@ struct AuditCommand: ParsableCommand {
         @Option(help: "The audit key in hex; without it the key comes from SECRET_KEY_BASE (and SECRET_KEY_BASE_PREVIOUS).")
         var keyHex: String?
 
-        func run() throws {
+        func run() async throws {
             guard FileManager.default.fileExists(atPath: file) else { throw CommandFailure.fail("no such file: \(file)") }
             let store = FileAuditStore(url: URL(fileURLWithPath: file))
             let log: AuditLog
@@ -32,7 +32,7 @@ struct AuditCommand: ParsableCommand {
                 log = AuditLog(store: store, keyRing: try CommandFailure.guarding { try KeyRing.fromEnvironment() })
             }
             do throws(ClawSecurityError) {
-                let result = try log.verify()
+                let result = try await log.verify()
                 let range = result.firstSequence.map { "seq \($0)…\(result.lastSequence!)" } ?? "empty"
                 print("intact: \(result.count) entries (\(range))")
             } catch {

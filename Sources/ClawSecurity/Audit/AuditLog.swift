@@ -48,6 +48,9 @@ public final class AuditLog: Sendable {
     private let currentKeyID: String
     private let clock: WallClock
     private let tail: Mutex<Tail?>
+    private let writer = AsyncLock()
+    /// How many times an append that lost a race with another writer is linked again to the new tail.
+    static let maximumConflictRetries = 32
     /// What is recorded.
     public let configuration: Configuration
 
@@ -80,9 +83,9 @@ public final class AuditLog: Sendable {
     /// Records a policy decision: always when denied, when allowed only if configured.
     /// - Returns: The entry written, or `nil` when nothing was recorded.
     @discardableResult
-    public func record(_ decision: Decision, context: AuthContext) throws(ClawSecurityError) -> AuditEntry? {
+    public func record(_ decision: Decision, context: AuthContext) async throws(ClawSecurityError) -> AuditEntry? {
         guard !decision.isAllowed || configuration.recordsAllows else { return nil }
-        return try record(
+        return try await record(
             event: "policy.decision", outcome: decision.isAllowed ? "allow" : "deny", reason: decision.reason,
             ruleID: decision.ruleID, context: context.auditJSON)
     }
@@ -98,39 +101,48 @@ public final class AuditLog: Sendable {
     @discardableResult
     public func record(
         event: String, outcome: String?, reason: String, ruleID: String? = nil, context: JSONValue
-    ) throws(ClawSecurityError) -> AuditEntry {
+    ) async throws(ClawSecurityError) -> AuditEntry {
         let key = keys[currentKeyID]!
-        let result: Result<AuditEntry, ClawSecurityError> = tail.withLock { tail in
-            do throws(ClawSecurityError) {
-                if tail == nil { tail = try loadTail() }
-                var state = tail!
-                let unsigned = AuditEntry(
-                    sequence: state.sequence + 1, timestamp: clock.now(), event: event, outcome: outcome, reason: reason,
-                    ruleID: ruleID, context: context, keyID: currentKeyID, previousMAC: state.mac, mac: [])
-                let mac = AuditEntry.computeMAC(key: key, previousMAC: state.mac, body: unsigned.body())
-                let entry = unsigned.tampered(mac: mac)
-                try store.append(entry)
-                state.sequence = entry.sequence
-                state.mac = mac
-                state.sinceCheckpoint += 1
-                if state.sinceCheckpoint >= configuration.checkpointInterval {
-                    try store.saveCheckpoint(marker(label: "checkpoint", sequence: entry.sequence, mac: mac))
-                    state.sinceCheckpoint = 0
+        return try await writer.withLock { () async throws(ClawSecurityError) -> AuditEntry in
+            var attempt = 0
+            while true {
+                do throws(ClawSecurityError) {
+                    var state = try await currentTail()
+                    let unsigned = AuditEntry(
+                        sequence: state.sequence + 1, timestamp: clock.now(), event: event, outcome: outcome, reason: reason,
+                        ruleID: ruleID, context: context, keyID: currentKeyID, previousMAC: state.mac, mac: [])
+                    let mac = AuditEntry.computeMAC(key: key, previousMAC: state.mac, body: unsigned.body())
+                    let entry = unsigned.tampered(mac: mac)
+                    try await store.append(entry)
+                    state.sequence = entry.sequence
+                    state.mac = mac
+                    state.sinceCheckpoint += 1
+                    tail.withLock { $0 = state }
+                    if state.sinceCheckpoint >= configuration.checkpointInterval {
+                        try await store.saveCheckpoint(marker(label: "checkpoint", sequence: entry.sequence, mac: mac))
+                        tail.withLock { $0?.sinceCheckpoint = 0 }
+                    }
+                    return entry
+                } catch {
+                    // Reload the tail next time: the store may hold more than we know.
+                    tail.withLock { $0 = nil }
+                    attempt += 1
+                    if error.code != .auditConflict || attempt > Self.maximumConflictRetries { throw error }
                 }
-                tail = state
-                return .success(entry)
-            } catch {
-                // Reload the tail next time: the store may hold more than we know.
-                tail = nil
-                return .failure(error)
             }
         }
-        return try result.get()
     }
 
-    private func loadTail() throws(ClawSecurityError) -> Tail {
-        if let last = try store.entries().last { return Tail(sequence: last.sequence, mac: last.mac, sinceCheckpoint: 0) }
-        if let anchor = try store.anchor() { return Tail(sequence: anchor.sequence - 1, mac: anchor.entryMAC, sinceCheckpoint: 0) }
+    private func currentTail() async throws(ClawSecurityError) -> Tail {
+        if let known = tail.withLock({ $0 }) { return known }
+        let loaded = try await loadTail()
+        tail.withLock { $0 = loaded }
+        return loaded
+    }
+
+    private func loadTail() async throws(ClawSecurityError) -> Tail {
+        if let last = try await store.lastEntry() { return Tail(sequence: last.sequence, mac: last.mac, sinceCheckpoint: 0) }
+        if let anchor = try await store.anchor() { return Tail(sequence: anchor.sequence - 1, mac: anchor.entryMAC, sinceCheckpoint: 0) }
         return Tail(sequence: 0, mac: AuditEntry.genesis, sinceCheckpoint: 0)
     }
 
@@ -147,19 +159,14 @@ public final class AuditLog: Sendable {
     }
 
     /// Writes a checkpoint for the newest entry now.
-    public func checkpoint() throws(ClawSecurityError) {
-        let result: Result<Void, ClawSecurityError> = tail.withLock { tail in
-            do throws(ClawSecurityError) {
-                if tail == nil { tail = try loadTail() }
-                guard let state = tail, state.sequence > 0 else { return .success(()) }
-                try store.saveCheckpoint(marker(label: "checkpoint", sequence: state.sequence, mac: state.mac))
-                tail?.sinceCheckpoint = 0
-                return .success(())
-            } catch {
-                return .failure(error)
-            }
+    public func checkpoint() async throws(ClawSecurityError) {
+        try await writer.withLock { () async throws(ClawSecurityError) in
+            tail.withLock { $0 = nil }
+            let state = try await currentTail()
+            guard state.sequence > 0 else { return }
+            try await store.saveCheckpoint(marker(label: "checkpoint", sequence: state.sequence, mac: state.mac))
+            tail.withLock { $0?.sinceCheckpoint = 0 }
         }
-        try result.get()
     }
 
     /// Verifies the whole log.
@@ -167,12 +174,12 @@ public final class AuditLog: Sendable {
     /// - Throws: ``ClawSecurityError/Code/auditTampered`` naming the first bad entry, or
     ///   ``ClawSecurityError/Code/auditStorage`` when the store cannot be read.
     @discardableResult
-    public func verify() throws(ClawSecurityError) -> Verification {
+    public func verify() async throws(ClawSecurityError) -> Verification {
         func tampered(_ what: String) -> ClawSecurityError { ClawSecurityError(.auditTampered, what) }
-        let entries = try store.entries()
+        let entries = try await store.entries()
         var expectedSequence: UInt64 = 1
         var previous = AuditEntry.genesis
-        if let anchor = try store.anchor() {
+        if let anchor = try await store.anchor() {
             guard checkMarker(anchor, label: "anchor") else { throw tampered("the pruning anchor's signature does not verify") }
             expectedSequence = anchor.sequence
             previous = anchor.entryMAC
@@ -189,7 +196,7 @@ public final class AuditLog: Sendable {
             previous = entry.mac
             expectedSequence += 1
         }
-        if let checkpoint = try store.checkpoint() {
+        if let checkpoint = try await store.checkpoint() {
             guard checkMarker(checkpoint, label: "checkpoint") else { throw tampered("the checkpoint's signature does not verify") }
             let last = expectedSequence - 1
             guard checkpoint.sequence <= last else {
@@ -206,22 +213,17 @@ public final class AuditLog: Sendable {
     /// still verifies. Verify first: pruning a tampered log is refused.
     /// - Returns: How many entries were removed.
     @discardableResult
-    public func prune() throws(ClawSecurityError) -> Int {
-        try verify()
+    public func prune() async throws(ClawSecurityError) -> Int {
+        try await verify()
         let cutoff = clock.now().addingTimeInterval(-configuration.retention)
-        let result: Result<Int, ClawSecurityError> = tail.withLock { tail in
-            do throws(ClawSecurityError) {
-                let entries = try store.entries()
-                let removed = entries.prefix { $0.timestamp < cutoff }
-                guard let lastRemoved = removed.last else { return .success(0) }
-                let anchor = marker(label: "anchor", sequence: lastRemoved.sequence + 1, mac: lastRemoved.mac)
-                try store.replace(with: Array(entries.dropFirst(removed.count)), anchor: anchor)
-                tail = nil
-                return .success(removed.count)
-            } catch {
-                return .failure(error)
-            }
+        return try await writer.withLock { () async throws(ClawSecurityError) -> Int in
+            let entries = try await store.entries()
+            let removed = entries.prefix { $0.timestamp < cutoff }
+            guard let lastRemoved = removed.last else { return 0 }
+            let anchor = marker(label: "anchor", sequence: lastRemoved.sequence + 1, mac: lastRemoved.mac)
+            tail.withLock { $0 = nil }
+            try await store.replace(with: Array(entries.dropFirst(removed.count)), anchor: anchor)
+            return removed.count
         }
-        return try result.get()
     }
 }

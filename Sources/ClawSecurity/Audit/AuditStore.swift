@@ -4,20 +4,32 @@ import Synchronization
 /// Where the audit log keeps its entries, its last checkpoint and its pruning anchor.
 ///
 /// Implementations must make `append` durable before returning. ClawSecurity ships an in-memory store
-/// and a file store (JSON lines); ClawStorage adds database stores.
+/// and a file store (JSON lines); ClawStorage adds database stores, which several processes may share:
+/// those refuse an entry whose sequence number is already taken with
+/// ``ClawSecurityError/Code/auditConflict``, and the log then links its entry to the new tail.
 public protocol AuditStore: Sendable {
     /// Appends one entry durably.
-    func append(_ entry: AuditEntry) throws(ClawSecurityError)
+    /// - Throws: ``ClawSecurityError/Code/auditConflict`` when another writer already stored that sequence
+    ///   number; ``ClawSecurityError/Code/auditStorage`` when the store cannot be written.
+    func append(_ entry: AuditEntry) async throws(ClawSecurityError)
     /// Returns every entry, oldest first.
-    func entries() throws(ClawSecurityError) -> [AuditEntry]
-    /// Replaces the entries with the kept ones and records the anchor, after pruning.
-    func replace(with entries: [AuditEntry], anchor: AuditAnchor) throws(ClawSecurityError)
+    func entries() async throws(ClawSecurityError) -> [AuditEntry]
+    /// The newest entry, if any.
+    func lastEntry() async throws(ClawSecurityError) -> AuditEntry?
+    /// Removes the pruned head: every entry older than the anchor's sequence, which is recorded first.
+    /// `entries` are the ones kept; a store may ignore them and delete by sequence instead.
+    func replace(with entries: [AuditEntry], anchor: AuditAnchor) async throws(ClawSecurityError)
     /// The anchor left by the last pruning, if any.
-    func anchor() throws(ClawSecurityError) -> AuditAnchor?
+    func anchor() async throws(ClawSecurityError) -> AuditAnchor?
     /// Saves a checkpoint durably.
-    func saveCheckpoint(_ checkpoint: AuditCheckpoint) throws(ClawSecurityError)
+    func saveCheckpoint(_ checkpoint: AuditCheckpoint) async throws(ClawSecurityError)
     /// The last checkpoint, if any.
-    func checkpoint() throws(ClawSecurityError) -> AuditCheckpoint?
+    func checkpoint() async throws(ClawSecurityError) -> AuditCheckpoint?
+}
+
+extension AuditStore {
+    /// The newest entry, read through ``entries()``; stores that can do better override it.
+    public func lastEntry() async throws(ClawSecurityError) -> AuditEntry? { try await entries().last }
 }
 
 /// An audit store in memory, for tests and short-lived processes.

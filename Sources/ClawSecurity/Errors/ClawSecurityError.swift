@@ -82,6 +82,8 @@ public struct ClawSecurityError: Error, Hashable, Sendable, CustomStringConverti
         public static let auditTampered = Code("audit.tampered")
         /// An audit store could not be read or written.
         public static let auditStorage = Code("audit.storage")
+        /// Another writer stored an audit entry with the same sequence number first (shared database stores).
+        public static let auditConflict = Code("audit.conflict")
         /// An injection pattern file was malformed; the reason names the entry and the field.
         public static let invalidPatterns = Code("sanitizer.invalid_patterns")
         /// A pattern file could not be read.
@@ -179,6 +181,8 @@ extension ClawSecurityError {
     public static let auditTampered = Self(.auditTampered, "")
     /// A prototype for comparing codes.
     public static let auditStorage = Self(.auditStorage, "")
+    /// A prototype for comparing codes.
+    public static let auditConflict = Self(.auditConflict, "")
     /// A prototype for comparing codes.
     public static let invalidPatterns = Self(.invalidPatterns, "")
     /// A prototype for comparing codes.

@@ -22,39 +22,39 @@ public struct SkillContext: Sendable {
     /// - Returns: The verified capability.
     /// - Throws: ``AuthorizationDenied`` with the reason.
     @discardableResult
-    public func authorize(_ permission: String, tool: String? = nil) throws -> VerifiedCapability {
-        try runtime.authorize(
+    public func authorize(_ permission: String, tool: String? = nil) async throws -> VerifiedCapability {
+        try await runtime.authorize(
             permission: permission, tool: tool, token: token, caller: skillName, callerType: callerType,
             chainDepth: chainDepth, runID: runID)
     }
 
     /// Asks a language model (permission `llm`).
     public func complete(prompt: String) async throws -> String {
-        try authorize("llm")
+        try await authorize("llm")
         return try await runtime.services.complete(prompt: prompt)
     }
 
     /// Fetches a URL (permission `web_read`). The text is untrusted: it is sanitized before it is returned.
     public func fetch(url: String) async throws -> String {
-        try authorize("web_read")
+        try await authorize("web_read")
         return runtime.sanitizer.sanitizedText(try await runtime.services.fetch(url: url))
     }
 
     /// Reads memory (permission `memory`).
     public func recall(key: String) async throws -> String? {
-        try authorize("memory")
+        try await authorize("memory")
         return try await runtime.services.recall(key: key)
     }
 
     /// Writes memory (permission `memory`).
     public func remember(key: String, value: String) async throws {
-        try authorize("memory")
+        try await authorize("memory")
         try await runtime.services.remember(key: key, value: value)
     }
 
     /// Sends a message (permission `send_message`).
     public func send(message: String, to recipient: String) async throws {
-        try authorize("send_message")
+        try await authorize("send_message")
         try await runtime.services.send(message: message, to: recipient)
     }
 

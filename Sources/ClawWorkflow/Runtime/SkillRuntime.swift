@@ -100,12 +100,12 @@ public final class SkillRuntime: Sendable {
         guard let entry = registry.entry(name) else { throw WorkflowError(.unknownSkill, "no skill named '\(name)'") }
         guard chainDepth <= configuration.maximumChainDepth else {
             let reason = "chain depth \(chainDepth) exceeds \(configuration.maximumChainDepth)"
-            recordDenial(event: "chain.denied", reason: reason, caller: trigger.identity, callerType: trigger.callerType,
+            await recordDenial(event: "chain.denied", reason: reason, caller: trigger.identity, callerType: trigger.callerType,
                          permission: Self.runPermission, tool: name, chainDepth: chainDepth, runID: runID)
             throw WorkflowError(.chainTooDeep, reason)
         }
         // 1. May this trigger run this skill?
-        try authorizePolicy(
+        try await authorizePolicy(
             permission: Self.runPermission, tool: name, caller: trigger.identity, callerType: trigger.callerType,
             chainDepth: chainDepth, runID: runID)
         // 2. The step's token: the caller's narrowed to the callee, or a fresh one for a top-level call.
@@ -133,7 +133,7 @@ public final class SkillRuntime: Sendable {
 
     func requireApproval(_ request: ApprovalRequest) async throws {
         guard let approvals else {
-            recordDenial(event: "approval.denied", reason: "no approval provider is configured", caller: request.trigger.identity,
+            await recordDenial(event: "approval.denied", reason: "no approval provider is configured", caller: request.trigger.identity,
                          callerType: request.trigger.callerType, permission: Self.runPermission, tool: request.subject,
                          chainDepth: 0, runID: request.runID)
             throw WorkflowError(.approvalRefused, "'\(request.subject)' requires approval and no approval provider is configured")
@@ -141,7 +141,7 @@ public final class SkillRuntime: Sendable {
         do {
             try await approvals.approve(request)
         } catch {
-            recordDenial(event: "approval.denied", reason: "approval refused", caller: request.trigger.identity,
+            await recordDenial(event: "approval.denied", reason: "approval refused", caller: request.trigger.identity,
                          callerType: request.trigger.callerType, permission: Self.runPermission, tool: request.subject,
                          chainDepth: 0, runID: request.runID)
             throw WorkflowError(.approvalRefused, "'\(request.subject)' was not approved")
@@ -171,36 +171,36 @@ public final class SkillRuntime: Sendable {
     func authorize(
         permission: String, tool: String?, token: CapabilityToken, caller: String, callerType: AuthContext.CallerType,
         chainDepth: Int, runID: String?
-    ) throws -> VerifiedCapability {
+    ) async throws -> VerifiedCapability {
         let verified: VerifiedCapability
         do {
             verified = try verifier.verify(
                 token, for: CapabilityRequest(permission: permission, skill: caller, chainDepth: chainDepth, workflowRun: runID))
         } catch {
-            recordDenial(event: "token.denied", reason: error.reason, caller: caller, callerType: callerType,
+            await recordDenial(event: "token.denied", reason: error.reason, caller: caller, callerType: callerType,
                          permission: permission, tool: tool, chainDepth: chainDepth, runID: runID)
             throw AuthorizationDenied(permission: permission, reason: error.reason, ruleID: nil)
         }
-        try authorizePolicy(permission: permission, tool: tool, caller: caller, callerType: callerType, chainDepth: chainDepth, runID: runID)
+        try await authorizePolicy(permission: permission, tool: tool, caller: caller, callerType: callerType, chainDepth: chainDepth, runID: runID)
         return verified
     }
 
     func authorizePolicy(
         permission: String, tool: String?, caller: String, callerType: AuthContext.CallerType, chainDepth: Int, runID: String?
-    ) throws {
+    ) async throws {
         let context = AuthContext(
             caller: caller, callerType: callerType, permission: permission, tool: tool, chainDepth: chainDepth,
             workflowRunID: runID, timestamp: wallClock.now())
         let decision = policy.evaluate(context)
         if !decision.isAllowed {
             // The call is refused whether or not the denial could be written.
-            _ = try? audit?.record(decision, context: context)
+            _ = try? await audit?.record(decision, context: context)
             throw AuthorizationDenied(permission: permission, reason: decision.reason, ruleID: decision.ruleID)
         }
         if let audit, audit.configuration.recordsAllows {
             // An allow that must be audited and cannot be is refused: fail closed.
             do {
-                try audit.record(decision, context: context)
+                try await audit.record(decision, context: context)
             } catch {
                 throw AuthorizationDenied(permission: permission, reason: "the audit log cannot be written: \(error.reason)", ruleID: nil)
             }
@@ -210,10 +210,10 @@ public final class SkillRuntime: Sendable {
     func recordDenial(
         event: String, reason: String, caller: String, callerType: AuthContext.CallerType, permission: String, tool: String?,
         chainDepth: Int, runID: String?
-    ) {
+    ) async {
         let context = AuthContext(
             caller: caller, callerType: callerType, permission: permission, tool: tool, chainDepth: chainDepth,
             workflowRunID: runID, timestamp: wallClock.now())
-        _ = try? audit?.record(event: event, outcome: "deny", reason: reason, context: context.auditJSON)
+        _ = try? await audit?.record(event: event, outcome: "deny", reason: reason, context: context.auditJSON)
     }
 }
