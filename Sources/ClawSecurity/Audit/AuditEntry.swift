@@ -139,7 +139,8 @@ public struct AuditCheckpoint: Sendable, Hashable {
     }
 
     /// One JSON line.
-    var jsonLine: String {
+    /// The marker as one JSON line, as stores keep it.
+    public var jsonLine: String {
         JSONValue.object([
             "seq": .int(Int64(sequence)), "entry_mac": .string(Hex.encode(entryMAC)), "kid": .string(keyID),
             "mac": .string(Hex.encode(mac)),
@@ -153,7 +154,9 @@ public struct AuditCheckpoint: Sendable, Hashable {
         self.mac = mac
     }
 
-    init(jsonLine: String) throws(ClawSecurityError) {
+    /// Parses a stored marker line.
+    /// - Throws: ``ClawSecurityError/Code/auditTampered`` when the line is malformed.
+    public init(jsonLine: String) throws(ClawSecurityError) {
         let bad = ClawSecurityError(.auditTampered, "the audit checkpoint or anchor is malformed")
         guard let value = try? JSONValue(parsing: jsonLine), let o = value.objectValue, o.count == 4,
             let seq = o["seq"]?.intValue, seq >= 0, let kid = o["kid"]?.stringValue,
