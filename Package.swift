@@ -94,7 +94,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ClawStorageTests",
-            dependencies: ["ClawStorage", "ClawSecurity", "ClawWorkflow"],
+            dependencies: ["ClawStorage", "ClawSecurity", "ClawWorkflow", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: clawSwiftSettings
         ),
         .testTarget(

@@ -42,7 +42,14 @@ public final class ClawDatabase: Sendable {
             driver = try SQLiteDriver(path: path)
             restrictFiles(of: path)
         case .postgres(let postgres):
-            driver = try PostgresDriver(location: postgres, logger: logger)
+            let postgresDriver = try PostgresDriver(location: postgres, logger: logger)
+            do {
+                try await postgresDriver.probe()
+            } catch {
+                await postgresDriver.close()
+                throw error
+            }
+            driver = postgresDriver
         }
         do {
             try await Schema.migrate(driver, now: SQLValue(clock.now()).integer!)

@@ -25,12 +25,37 @@ final class PostgresDriver: SQLDriver {
             database: location.database, tls: tls)
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = .seconds(10)
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // The pool retries failed connections forever and logs each retry; ``probe()`` reports the cause once.
+        var backgroundLogger = logger
+        backgroundLogger.logLevel = max(logger.logLevel, .error)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: backgroundLogger)
         self.client = client
         runner = Task { await client.run() }
     }
 
     deinit { runner.cancel() }
+
+    /// Connects once, outside the pool, so an unreachable server or a refused login is reported at once
+    /// with its cause instead of a pool waiting forever.
+    func probe() async throws(StorageError) {
+        let location = self.location
+        do {
+            let tls: PostgresConnection.Configuration.TLS
+            switch location.tls {
+            case .disable: tls = .disable
+            case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+            var configuration = PostgresConnection.Configuration(
+                host: location.host, port: location.port, username: location.username, password: location.password,
+                database: location.database, tls: tls)
+            configuration.options.connectTimeout = .seconds(10)
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            try await connection.close()
+        } catch {
+            let mapped = Self.map(error)
+            throw StorageError(.unavailable, "cannot reach \(location): \(mapped.reason)")
+        }
+    }
 
     func query(_ statement: SQLStatement) async throws(StorageError) -> [SQLRow] {
         do {
@@ -165,14 +190,23 @@ final class PostgresDriver: SQLDriver {
         if let error = error as? PSQLError {
             if let state = error.serverInfo?[.sqlState] {
                 let message = error.serverInfo?[.message] ?? ""
-                // 23xxx: integrity constraint violations; 40001: serialization failure.
-                if state.hasPrefix("23") || state == "40001" {
+                // 23xxx: integrity constraint violations; 40001: serialization failure; 42P07/42710: a table or
+                // type created concurrently by another session (CREATE ... IF NOT EXISTS races in the catalog).
+                if state.hasPrefix("23") || state == "40001" || state == "42P07" || state == "42710" {
                     return StorageError(.conflict, "a constraint refused the write (SQLSTATE \(state)): \(message)")
                 }
                 return StorageError(.unavailable, "PostgreSQL: SQLSTATE \(state): \(message)")
             }
+            if let underlying = error.underlying {
+                return StorageError(.unavailable, "PostgreSQL: \(error.code): \(Self.describe(underlying))")
+            }
             return StorageError(.unavailable, "PostgreSQL: \(error.code)")
         }
-        return StorageError(.unavailable, "PostgreSQL: \(String(describing: type(of: error)))")
+        return StorageError(.unavailable, "PostgreSQL: \(describe(error))")
+    }
+
+    /// An error's description, cut to 300 characters (connection errors name the address; the password is never in them).
+    static func describe(_ error: any Error) -> String {
+        String(String(describing: error).prefix(300))
     }
 }

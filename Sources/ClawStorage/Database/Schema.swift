@@ -115,10 +115,15 @@ enum Schema {
     /// Brings a database to ``latestVersion``.
     /// - Throws: ``StorageError/Code/migration`` when the database is newer than this build, or a step fails.
     static func migrate(_ driver: any SQLDriver, now: Int64) async throws(StorageError) {
-        do {
-            try await driver.execute(versionTable)
-        } catch {
-            throw StorageError(.migration, "cannot create the migrations table: \(error.reason)")
+        for attempt in 0..<3 {
+            do {
+                try await driver.execute(versionTable)
+                break
+            } catch where error.code == .conflict && attempt < 2 {
+                continue  // Another process created it at the same moment.
+            } catch {
+                throw StorageError(.migration, "cannot create the migrations table: \(error.reason)")
+            }
         }
         for attempt in 0..<3 {
             let current = try await version(driver)
