@@ -92,6 +92,12 @@ let package = Package(
             ],
             swiftSettings: clawSwiftSettings
         ),
+        .executableTarget(
+            name: "ClawStorageCrashWriter",
+            dependencies: ["ClawStorage"],
+            path: "Tests/ClawStorageCrashWriter",
+            swiftSettings: clawSwiftSettings
+        ),
         .testTarget(
             name: "ClawStorageTests",
             dependencies: ["ClawStorage", "ClawSecurity", "ClawWorkflow", .product(name: "Crypto", package: "swift-crypto")],
