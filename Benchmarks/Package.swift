@@ -56,5 +56,18 @@ let package = Package(
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
         ),
+        // ClawStorage on SQLite and PostgreSQL: audit appends and policy reads (run.sh measures pgbench beside it
+        // on the same server; the PostgreSQL rows need CLAW_BENCH_DATABASE_URL, which run.sh sets).
+        .executableTarget(
+            name: "ClawStorageBenchmarks",
+            dependencies: [
+                .product(name: "ClawStorage", package: "claw"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/ClawStorageBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
     ]
 )

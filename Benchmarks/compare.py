@@ -2,9 +2,11 @@
 """Side-by-side table of ClawSecurityBenchmarks and the peer figures, with the performance targets, the
 ClawWorkflowBenchmarks figures (circuit breaker, skill runtime, workflow executor) against their aims,
 ClawSanitizerBenchmarks (HTML tokenizer, ContentSanitizer layers 1-5 and 1-7) in MB/s beside nh3 and lxml, and
-the pattern scan (InjectionPatternMatcher) in MB/s beside pyahocorasick and Hyperscan.
+the pattern scan (InjectionPatternMatcher) in MB/s beside pyahocorasick and Hyperscan, and ClawStorageBenchmarks
+(audit appends and policy reads on SQLite and PostgreSQL) beside pgbench's simple-update on the same server.
 
-Usage: compare.py SWIFT_MARKDOWN PEERS_JSON [AUTHZ_PEERS_JSON [HTML_PEERS_JSON [PATTERN_PEERS_JSON]]] > comparison.md
+Usage: compare.py SWIFT_MARKDOWN PEERS_JSON [AUTHZ_PEERS_JSON [HTML_PEERS_JSON [PATTERN_PEERS_JSON
+                  [STORAGE_MARKDOWN [STORAGE_PEERS_JSON]]]]] > comparison.md
 
 SWIFT_MARKDOWN is the output of `swift package benchmark run --format markdown` (per-operation figures,
 the default scaled output; all benchmark targets in one file); PEERS_JSON is what peers/bench_peers.py
@@ -16,6 +18,10 @@ ClawSanitizerBenchmarks' per-pass times (one pass = all 200 pages) into MB/s wit
 PATTERN_PEERS_JSON is what peers/bench_pattern_peers.py --json wrote (pyahocorasick, Hyperscan, and the scan
 text's size); when it is not given, pattern-peers.json beside PEERS_JSON is used if it exists. The "Pattern
 scan" section turns the matcher's per-scan time into MB/s with the text's byte count.
+STORAGE_MARKDOWN is ClawStorageBenchmarks' markdown (run.sh writes it to storage-benchmarks.md, apart from
+SWIFT_MARKDOWN) and STORAGE_PEERS_JSON what peers/bench_storage_peers.py --json wrote (pgbench); when not given,
+storage-benchmarks.md and storage-peers.json beside PEERS_JSON are used if they exist. The "Storage" section
+turns the per-operation wall-clock p50 into operations per second.
 Standard library only.
 
 Missing inputs are tolerated: a file that does not exist (or "-") leaves its sections with a note, or its
@@ -709,6 +715,90 @@ def patterns(swift, pattern_peers):
             print("| (reference) against %s | %.1f MB/s | %.1f MB/s | %.1f× |" % (key, cpu, ac, cpu / ac))
 
 
+# ---------------------------------------------------------------- storage (ClawStorageBenchmarks, pgbench)
+
+# (benchmark name prefix, label, operations per iteration, commits per operation, what one operation is)
+STORAGE_ROWS = [
+    ("Storage.auditAppend", "Claw audit append, default configuration", 1, 2.0,
+     "AuditLog.record: HMAC chain link, INSERT of the entry and upsert of the signed checkpoint, "
+     "2 committed transactions"),
+    ("Storage.auditAppend100", "Claw audit append, checkpoint every 100", 100, 1.01,
+     "the same with checkpointInterval 100: 1 commit per append, 1 more per 100 (figures per append)"),
+    ("Storage.policyRead", "Claw policy read (20 rules)", 1, None,
+     "PolicyStore.rules(): 1 SELECT of 20 rules, each parsed and validated (no commit to flush)"),
+]
+BACKENDS = [("sqlite", "SQLite"), ("postgres", "PostgreSQL")]
+
+
+def storage(swift, peers):
+    def get(name, metric="Time", pct="p50"):
+        return swift.get(name, {}).get(metric, {}).get(pct)
+
+    def rate(ns, per_iteration):
+        return per_iteration * 1e9 / ns if ns else None
+
+    def fr(v):
+        if v is None:
+            return "–"
+        return "{:,.0f}".format(v) if v >= 100 else "%.1f" % v
+
+    print()
+    print("## Storage (ClawStorageBenchmarks beside pgbench, same PostgreSQL server, same session)")
+    print()
+    if not swift:
+        print("(No storage-benchmarks.md: no Claw figures.)")
+        print()
+    if not peers:
+        print("(No storage-peers.json: no pgbench figures.)")
+        print()
+    print("Claw: operations per second = 1 ÷ the wall-clock p50 of one operation, one caller, each operation awaiting")
+    print("its commit (SQLite WAL with synchronous = FULL; PostgreSQL with the settings below). pgbench: its \"tps\"")
+    print("(without initial connection time) over the whole run. An audit append is 2 committed transactions by")
+    print("default (the entry, then the checkpoint), plus the HMAC-SHA256 chain link; a pgbench -N transaction is")
+    print("1 UPDATE + 1 SELECT + 1 INSERT in 1 committed transaction; a policy read commits nothing.")
+    print()
+    print("| operation | backend | per second (p50) | p25–p75 as per second | wall time per operation (p50) | commits/s | one operation |")
+    print("|---|---|---|---|---|---|---|")
+    figures = {}
+    for prefix, label, per_iteration, commits, what in STORAGE_ROWS:
+        for key, backend in BACKENDS:
+            name = "%s.%s" % (prefix, key)
+            p50 = get(name)
+            per_s = rate(p50, per_iteration)
+            figures[name] = per_s
+            lo, hi = rate(get(name, "Time", "p75"), per_iteration), rate(get(name, "Time", "p25"), per_iteration)
+            print("| %s | %s | %s | %s | %s | %s | %s |" % (
+                label, backend, "**%s**" % fr(per_s) if per_s else "not measured",
+                "%s–%s" % (fr(lo), fr(hi)) if lo and hi else "–",
+                fmt(p50 / per_iteration) if p50 else "–",
+                fr(per_s * commits) if (per_s and commits) else "–", what))
+    runs = {r.get("clients"): r for r in (peers or {}).get("pgbench", [])}
+    for clients in sorted(runs) or [1, 8]:
+        r = runs.get(clients, {})
+        tps = r.get("tps")
+        print("| pgbench -N (simple-update), %d client%s, %s thread%s | PostgreSQL | %s | – | %s | %s | "
+              "1 UPDATE + 1 SELECT + 1 INSERT, 1 commit |" % (
+                  clients, "" if clients == 1 else "s", r.get("threads", "?"), "" if r.get("threads") == 1 else "s",
+                  "**%s**" % fr(tps) if tps else "not measured",
+                  "%.3f ms (latency average)" % r["latency_ms"] if "latency_ms" in r else "–", fr(tps)))
+    if peers:
+        env, settings = peers.get("env", {}), peers.get("settings", {})
+        print()
+        print("Server: PostgreSQL %s (scripts/with-postgres); %s. Settings: %s. pgbench scale %s, %s s per run, "
+              "started %s." % (
+                  env.get("server_version"), env.get("pgbench"),
+                  ", ".join("%s=%s" % (k, settings[k]) for k in
+                            ("fsync", "synchronous_commit", "wal_sync_method", "full_page_writes", "shared_buffers")
+                            if k in settings),
+                  peers.get("scale"), (peers.get("pgbench") or [{}])[0].get("seconds"), peers.get("started")))
+    one = (runs.get(1) or {}).get("tps")
+    append_pg = figures.get("Storage.auditAppend.postgres")
+    if one and append_pg:
+        print()
+        print("Commits per second, one client on PostgreSQL: Claw's default audit append %s (2 × %s appends/s), "
+              "pgbench -N %s: %.2f× pgbench's." % (fr(2 * append_pg), fr(append_pg), fr(one), 2 * append_pg / one))
+
+
 def load_json(path, what):
     """The JSON in path, or None (with a note on stderr) when there is no such file or it does not parse."""
     if not path or path == "-":
@@ -753,6 +843,13 @@ def main_all():
     workflow(swift)
     html(swift, load_json(arg(3, "html-peers.json"), "html-peers.json"))
     patterns(swift, load_json(arg(4, "pattern-peers.json"), "pattern-peers.json"))
+    storage_path = arg(5, "storage-benchmarks.md")
+    if storage_path != "-" and os.path.exists(storage_path):
+        storage_swift = parse_swift(storage_path)
+    else:
+        print("compare.py: no storage results at %s; the storage figures are left out" % storage_path, file=sys.stderr)
+        storage_swift = {}
+    storage(storage_swift, load_json(arg(6, "storage-peers.json"), "storage-peers.json"))
 
 
 if __name__ == "__main__":
