@@ -1,7 +1,7 @@
 import Foundation
 
 /// Runs PostgreSQL's client programs (`pg_dump`, `psql`) with the password in the environment, never on
-/// the command line, streaming standard input and output.
+/// the command line, streaming their standard output.
 struct ExternalTool {
     let url: URL
 
@@ -23,43 +23,29 @@ struct ExternalTool {
         return (["--host", location.host, "--port", String(location.port), "--username", location.username, "--dbname", location.database], environment)
     }
 
-    /// Runs the program; `produce` writes its standard input, `consume` receives its standard output.
-    /// - Returns: Its standard error (the last 2 KiB) when it fails.
+    /// Runs the program with no standard input; `consume` receives its standard output.
+    /// - Throws: ``StorageError/Code/unavailable`` with the end of its standard error when it fails.
     func run(
-        _ arguments: [String], environment: [String: String],
-        produce: ((FileHandle) throws(StorageError) -> Void)? = nil,
-        consume: ((Data) throws(StorageError) -> Void)? = nil
+        _ arguments: [String], environment: [String: String], consume: ((Data) throws(StorageError) -> Void)? = nil
     ) throws(StorageError) {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
         process.environment = environment
         let output = Pipe()
-        let input = Pipe()
         let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("claw-\(UUID().uuidString).err")
         _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil, attributes: [.posixPermissions: 0o600])
         defer { try? FileManager.default.removeItem(at: errorFile) }
         guard let errorHandle = try? FileHandle(forWritingTo: errorFile) else { throw StorageError(.unavailable, "cannot create a temporary file") }
         process.standardOutput = consume == nil ? FileHandle.nullDevice : output
-        process.standardInput = produce == nil ? FileHandle.nullDevice : input
+        process.standardInput = FileHandle.nullDevice
         process.standardError = errorHandle
-        // A program that exits early must make our writes fail with EPIPE, not kill this process.
-        signal(SIGPIPE, SIG_IGN)
         do {
             try process.run()
         } catch {
             throw StorageError(.unavailable, "cannot start \(url.lastPathComponent)")
         }
         var failure: StorageError?
-        if let produce {
-            do throws(StorageError) {
-                try produce(input.fileHandleForWriting)
-            } catch {
-                failure = error
-                process.terminate()
-            }
-            try? input.fileHandleForWriting.close()
-        }
         if let consume {
             while true {
                 let chunk = output.fileHandleForReading.availableData
@@ -76,12 +62,12 @@ struct ExternalTool {
         }
         process.waitUntilExit()
         try? errorHandle.close()
-        // The program's own complaint explains more than our broken pipe: it comes first.
+        // Our own failure (a full disk while writing its output) is why we stopped it.
+        if let failure { throw failure }
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
             let message = (try? String(contentsOf: errorFile, encoding: .utf8)).map { String($0.suffix(2048)) } ?? ""
             let name = url.lastPathComponent
             throw StorageError(.unavailable, "\(name) failed (status \(process.terminationStatus)): \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
-        if let failure { throw failure }
     }
 }

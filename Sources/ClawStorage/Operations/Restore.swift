@@ -93,23 +93,26 @@ extension Backup {
         guard version <= Schema.latestVersion else {
             throw StorageError(.restore, "the backup has schema version \(version), newer than this build's \(Schema.latestVersion): upgrade Claw")
         }
-        let body = Array(pending[(newline + 1)...])
+        // Decompress the whole file first: psql must never see the clean end of a truncated stream, or
+        // its --single-transaction would commit half a backup.
+        let plain = FileManager.default.temporaryDirectory.appendingPathComponent("claw-restore-\(UUID().uuidString).sql")
+        let out = open(plain.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard out >= 0 else { throw StorageError(.restore, "cannot create a temporary file (errno \(errno))") }
+        defer { unlink(plain.path) }
+        do throws(StorageError) {
+            try FileIO.writeAll(out, Array(pending[(newline + 1)...]))
+            while let chunk = try gzip.read() { try FileIO.writeAll(out, chunk) }
+        } catch {
+            close(out)
+            throw StorageError(.restore, error.reason)
+        }
+        close(out)
         let tool = try ExternalTool.find("psql")
         let (connection, environment) = ExternalTool.connection(location)
         do {
             try tool.run(
-                ["--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1", "--file", "-"] + connection,
-                environment: environment,
-                produce: { (input: FileHandle) throws(StorageError) in
-                    do {
-                        try input.write(contentsOf: body)
-                        while let chunk = try gzip.read() { try input.write(contentsOf: chunk) }
-                    } catch let error as StorageError {
-                        throw error
-                    } catch {
-                        throw StorageError(.restore, "psql stopped reading the backup")
-                    }
-                })
+                ["--no-psqlrc", "--quiet", "--single-transaction", "--set", "ON_ERROR_STOP=1", "--file", plain.path] + connection,
+                environment: environment)
         } catch {
             throw StorageError(.restore, error.reason)
         }
