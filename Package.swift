@@ -105,7 +105,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ClawAgentTests",
-            dependencies: ["ClawSecurity"],
+            dependencies: ["ClawSecurity", "ClawStorage"],
             swiftSettings: clawSwiftSettings
         ),
         .testTarget(

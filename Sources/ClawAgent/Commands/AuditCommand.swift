@@ -1,9 +1,10 @@
 import ArgumentParser
 import ClawSecurity
+import ClawStorage
 import Crypto
 import Foundation
 
-/// `claw audit`: verify an audit log file.
+/// `claw audit`: verify the stored audit chain or an audit log file.
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
@@ -13,17 +14,27 @@ struct AuditCommand: ParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Verify an audit log's hash chain, checkpoint and anchor: exit 0 when intact, 1 naming the first bad entry.")
+            abstract: "Verify an audit log's hash chain, checkpoint and anchor: exit 0 when intact, 1 naming the first bad entry.",
+            discussion: "Without FILE, the chain in the state database (CLAW_DATABASE_URL or $CLAW_HOME) is verified.")
 
-        @Argument(help: "The audit log file (JSON lines).")
-        var file: String
+        @Argument(help: "An audit log file (JSON lines); the state database's chain when omitted.")
+        var file: String?
 
         @Option(help: "The audit key in hex; without it the key comes from SECRET_KEY_BASE (and SECRET_KEY_BASE_PREVIOUS).")
         var keyHex: String?
 
         func run() async throws {
-            guard FileManager.default.fileExists(atPath: file) else { throw CommandFailure.fail("no such file: \(file)") }
-            let store = FileAuditStore(url: URL(fileURLWithPath: file))
+            let store: any AuditStore
+            let database: ClawDatabase?
+            if let file {
+                guard FileManager.default.fileExists(atPath: file) else { throw CommandFailure.fail("no such file: \(file)") }
+                store = FileAuditStore(url: URL(fileURLWithPath: file))
+                database = nil
+            } else {
+                let opened = try await StateDatabase.open()
+                store = opened.audit
+                database = opened
+            }
             let log: AuditLog
             if let keyHex {
                 let key = try CommandFailure.guarding { try Hex.decode(keyHex) }
@@ -31,8 +42,15 @@ struct AuditCommand: ParsableCommand {
             } else {
                 log = AuditLog(store: store, keyRing: try CommandFailure.guarding { try KeyRing.fromEnvironment() })
             }
+            let verification: Result<AuditLog.Verification, ClawSecurityError>
             do throws(ClawSecurityError) {
-                let result = try await log.verify()
+                verification = .success(try await log.verify())
+            } catch {
+                verification = .failure(error)
+            }
+            await database?.close()
+            do throws(ClawSecurityError) {
+                let result = try verification.get()
                 let range = result.firstSequence.map { "seq \($0)…\(result.lastSequence!)" } ?? "empty"
                 print("intact: \(result.count) entries (\(range))")
             } catch {

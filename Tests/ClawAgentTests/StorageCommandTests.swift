@@ -1,0 +1,87 @@
+import ClawStorage
+import Foundation
+import Testing
+
+@Suite("claw backup, restore, rotate-key, audit verify, import-alexclaw")
+struct StorageCommandTests {
+    static let secret = String(repeating: "s", count: 48)
+
+    static func home() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("claw-home-\(UUID().uuidString)")
+        return url
+    }
+
+    static func environment(_ home: URL, _ extra: [String: String] = [:]) -> [String: String] {
+        ["CLAW_HOME": home.path, "SECRET_KEY_BASE": secret].merging(extra) { _, b in b }
+    }
+
+    @Test("backup, restore into a new home, audit verify of the stored chain, rotate-key")
+    func lifecycle() async throws {
+        let home = try Self.home(), restored = try Self.home()
+        defer {
+            try? FileManager.default.removeItem(at: home)
+            try? FileManager.default.removeItem(at: restored)
+        }
+        let ring = try KeyRing(secretKeyBase: Self.secret)
+        let database = try await ClawDatabase.open(.sqlite(path: home.appendingPathComponent("claw.sqlite").path))
+        try await database.settings(keyRing: ring).set("sk-test-value", for: .openAIAPIKey)
+        let log = AuditLog(store: database.audit, keyRing: ring)
+        for i in 0..<4 { try await log.record(event: "e", outcome: "deny", reason: "r\(i)", context: .null) }
+        await database.close()
+
+        let verify = try ClawProcess.run(["audit", "verify"], environment: Self.environment(home))
+        #expect(verify.status == 0 && verify.stdout.contains("intact: 4 entries"), "\(verify.stderr)")
+
+        let backup = try ClawProcess.run(["backup", "--keep", "3"], environment: Self.environment(home))
+        #expect(backup.status == 0, "\(backup.stderr)")
+        let files = Backup.list(in: home.appendingPathComponent("backups"))
+        #expect(files.count == 1 && backup.stdout.contains(files[0].path))
+
+        let restore = try ClawProcess.run(["restore", files[0].path], environment: Self.environment(restored))
+        #expect(restore.status == 0 && restore.stdout.contains("claw_audit_entries: 4"), "\(restore.stderr)")
+        let again = try ClawProcess.run(["restore", files[0].path], environment: Self.environment(restored))
+        #expect(again.status == 2 && again.stderr.hasPrefix("claw: error: storage.restore: the database is not empty"))
+        #expect(again.stderr.split(separator: "\n").count == 1)
+
+        let newSecret = String(repeating: "N", count: 48)
+        let rotate = try ClawProcess.run(
+            ["rotate-key", "--new-secret-from-env", "NEW_SECRET"], environment: Self.environment(restored, ["NEW_SECRET": newSecret]))
+        #expect(rotate.status == 0 && rotate.stdout.contains("re-sealed 1 settings"), "\(rotate.stderr)")
+        #expect(!rotate.stdout.contains(newSecret) && !rotate.stderr.contains(newSecret))
+        let rotated = try await ClawDatabase.open(.sqlite(path: restored.appendingPathComponent("claw.sqlite").path))
+        let newRing = try KeyRing(secretKeyBase: newSecret, previous: [Self.secret])
+        let audit = AuditLog(store: rotated.audit, keyRing: newRing)
+        #expect(try await rotated.settings(keyRing: try KeyRing(secretKeyBase: newSecret)).reveal(.openAIAPIKey, purpose: "t", audit: audit) == "sk-test-value")
+        await rotated.close()
+        // The old entries verify with the old secret kept as previous.
+        let verifyRotated = try ClawProcess.run(
+            ["audit", "verify"], environment: Self.environment(restored, ["SECRET_KEY_BASE": newSecret, "SECRET_KEY_BASE_PREVIOUS": Self.secret]))
+        #expect(verifyRotated.status == 0 && verifyRotated.stdout.contains("intact: 5 entries"), "\(verifyRotated.stderr)")
+    }
+
+    @Test("Refusals are one line with status 2 and never echo a secret")
+    func refusals() throws {
+        let home = try Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        let open = home.appendingPathComponent("open-backups")
+        try FileManager.default.createDirectory(at: open, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        let cases: [([String], [String: String], String)] = [
+            (["backup", "--to", open.path], [:], "readable or writable by every user"),
+            (["backup", "--keep", "0"], [:], "--keep must be at least 1"),
+            (["restore", home.appendingPathComponent("missing.gz").path], [:], "cannot read"),
+            (["rotate-key", "--new-secret-from-env", "NOPE"], [:], "NOPE is not set"),
+            (["rotate-key", "--new-secret-from-env", "NEW"], ["NEW": "short"], "key_ring.weak_secret_key_base"),
+            (["import-alexclaw", "--database-url", "postgres://u:hunter2@127.0.0.1:1/alex"], [:], "ALEXCLAW_SECRET_KEY_BASE"),
+            (["import-alexclaw", "--database-url", "mysql://u:hunter2@h/alex"], ["ALEXCLAW_SECRET_KEY_BASE": String(repeating: "a", count: 40)], "unsupported scheme"),
+            (["audit", "verify"], ["CLAW_DATABASE_URL": "postgres://claw:hunter2@127.0.0.1:1/claw"], "storage.unavailable"),
+        ]
+        for (arguments, extra, message) in cases {
+            let result = try ClawProcess.run(arguments, environment: Self.environment(home, extra))
+            #expect(result.status == 2, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
+            #expect(!result.stderr.contains("hunter2"), "\(arguments)")
+        }
+    }
+}
