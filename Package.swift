@@ -113,6 +113,7 @@ let package = Package(
             dependencies: [
                 "ClawSecurity",
                 "ClawWorkflow",
+                "ClawStorage",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

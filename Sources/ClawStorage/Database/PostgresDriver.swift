@@ -137,11 +137,11 @@ final class PostgresDriver: SQLDriver {
     }
 
     /// Numbers the `?` placeholders (`$1`, `$2`, …); statements hold no `?` inside literals.
-    static func postgresQuery(_ statement: SQLStatement) throws -> PostgresQuery {
+    static func numberedPlaceholders(_ text: String) -> String {
         var sql = ""
-        sql.reserveCapacity(statement.sql.utf8.count + 8)
+        sql.reserveCapacity(text.utf8.count + 8)
         var index = 0
-        for character in statement.sql {
+        for character in text {
             if character == "?" {
                 index += 1
                 sql += "$\(index)"
@@ -149,6 +149,12 @@ final class PostgresDriver: SQLDriver {
                 sql.append(character)
             }
         }
+        return sql
+    }
+
+    /// The statement as a PostgresNIO query with its arguments bound.
+    static func postgresQuery(_ statement: SQLStatement) throws -> PostgresQuery {
+        let sql = numberedPlaceholders(statement.sql)
         var bindings = PostgresBindings(capacity: statement.arguments.count)
         for argument in statement.arguments {
             switch argument {

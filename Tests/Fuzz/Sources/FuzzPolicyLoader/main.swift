@@ -3,6 +3,7 @@
 // Never crashes, and checks that
 //   - any JSON the parser accepts re-parses from its canonical text to the same value;
 //   - a loaded policy evaluates any context without trapping, deterministically;
+//   - every loaded rule exports (as the policy store keeps it) to JSON that loads back to the same rule;
 //   - a parsed context evaluates under the fuzzed rules without trapping.
 
 import CFuzzerDriver
@@ -27,6 +28,11 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         let first = PolicyEngine(rules: rules).evaluate(Fixture.context)
         let second = PolicyEngine(rules: rules.reversed()).evaluate(Fixture.context)
         guard first == second else { fatalError("the decision depends on rule order") }
+        for rule in rules {
+            guard let again = try? PolicyRule(json: rule.json), again == rule else {
+                fatalError("a rule does not load back from its exported JSON")
+            }
+        }
     }
     if let context = try? AuthContext(json: text) {
         _ = PolicyEngine(rules: []).evaluate(context)

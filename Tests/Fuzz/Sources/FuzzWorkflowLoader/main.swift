@@ -3,7 +3,8 @@
 // Never crashes, and checks that
 //   - a workflow that loads re-loads from its exported JSON to the same workflow;
 //   - validation terminates and names problems without trapping, whatever the graph;
-//   - a cron expression that parses yields a next fire strictly after the start, or none.
+//   - a cron expression that parses yields a next fire strictly after the start, or none;
+//   - a run record read back from stored JSON (as the run store keeps it) exports to the same JSON.
 
 import CFuzzerDriver
 import ClawWorkflow
@@ -25,6 +26,11 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
             fatalError("an exported workflow does not load back to itself")
         }
         _ = workflow.validate(registry: Fixture.registry)
+    }
+    if let value = try? JSONValue(parsing: text), let record = try? RunRecord(json: value) {
+        guard let again = try? RunRecord(json: record.json), again.json.canonicalText == record.json.canonicalText else {
+            fatalError("a run record does not read back from its exported JSON")
+        }
     }
     if size <= 200, let schedule = try? CronSchedule(text) {
         if let next = schedule.next(after: Fixture.start), next <= Fixture.start {
