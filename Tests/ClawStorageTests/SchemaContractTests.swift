@@ -19,15 +19,15 @@ struct SchemaContractTests {
 
     @Test("Processes opening a new database together migrate it once", arguments: Backend.allCases)
     func concurrentOpen(_ backend: Backend) async throws {
-        let test = try await TestDatabase.make(backend)
-        defer { Task { await test.remove() } }
-        let databases = try await withThrowingTaskGroup(of: ClawDatabase.self) { group in
-            for _ in 0..<4 { group.addTask { try await test.open() } }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
-        for database in databases {
-            #expect(try await database.schemaVersion() == ClawDatabase.latestSchemaVersion)
-            await database.close()
+        try await TestDatabase.withLocation(backend) { test in
+            let databases = try await withThrowingTaskGroup(of: ClawDatabase.self) { group in
+                for _ in 0..<4 { group.addTask { try await test.open() } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            for database in databases {
+                #expect(try await database.schemaVersion() == ClawDatabase.latestSchemaVersion)
+                await database.close()
+            }
         }
     }
 

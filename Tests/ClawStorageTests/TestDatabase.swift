@@ -60,6 +60,19 @@ struct TestDatabase: Sendable {
         }
     }
 
+    /// Runs `body` with a fresh, unopened database location, removed afterwards.
+    static func withLocation<T>(_ backend: Backend, _ body: (TestDatabase) async throws -> T) async throws -> T {
+        let test = try await make(backend)
+        do {
+            let result = try await body(test)
+            await test.remove()
+            return result
+        } catch {
+            await test.remove()
+            throw error
+        }
+    }
+
     /// Runs `body` with a fresh database, closed and removed afterwards.
     static func with<T>(_ backend: Backend, clock: WallClock = .system, _ body: (ClawDatabase, TestDatabase) async throws -> T) async throws -> T {
         let test = try await make(backend)
