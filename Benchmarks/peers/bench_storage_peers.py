@@ -13,13 +13,19 @@ Steps, all with the server's own client tools (scripts/with-postgres puts its bi
    updates of pgbench_tellers and pgbench_branches): per transaction 1 UPDATE of pgbench_accounts, 1 SELECT of
    it, 1 INSERT into pgbench_history, committed (BEGIN ... END). The figure is pgbench's "tps = ... (without
    initial connection time)" (older versions: "excluding connections establishing").
-4. The database is dropped (unless --keep).
+4. Claw's audit-append SQL without Claw: tables shaped like claw_audit_entries and claw_audit_markers in the same
+   database, and a pgbench script of Claw's two statements, each its own committed transaction (the entry's
+   INSERT with a 300-character line, then the checkpoint's upsert with a 200-character line), run with
+   `-M extended -c 1 -j 1 -T SECONDS` (postgres-nio also uses the extended protocol). Its tps counts script
+   runs, so appends per second with 2 commits each: the server's floor for Claw's default audit append,
+   without the HMAC chain, the JSON and the Swift driver. --no-claw-sql leaves it out.
+5. The database is dropped (unless --keep).
 
 Connection: the usual libpq variables (PGHOST, PGPORT, PGUSER, PGPASSWORD), which run.sh sets from
 scripts/with-postgres' CLAW_TEST_PG_* variables. Standard library only.
 
 Usage: bench_storage_peers.py [--json PATH] [--markdown PATH] [--database NAME] [--scale N] [--seconds S]
-                              [--clients 1,8] [--keep]
+                              [--clients 1,8] [--no-claw-sql] [--keep]
        (env: PGBENCH_SECONDS, PGBENCH_SCALE, PGBENCH_CLIENTS override the defaults)
 Prints a markdown table on stdout.
 """
@@ -29,6 +35,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 
@@ -74,6 +81,27 @@ def parse_pgbench(text):
     return out
 
 
+CLAW_SQL_TABLES = """
+CREATE TABLE claw_audit_entries (sequence BIGINT PRIMARY KEY, recorded_at BIGINT NOT NULL, line TEXT NOT NULL);
+CREATE TABLE claw_audit_markers (kind TEXT PRIMARY KEY, sequence BIGINT NOT NULL, line TEXT NOT NULL);
+CREATE SEQUENCE claw_audit_sequence;
+"""
+# Claw's two statements (DatabaseAuditStore.append and saveMarker), each committed on its own.
+CLAW_SQL_SCRIPT = """INSERT INTO claw_audit_entries (sequence, recorded_at, line) VALUES (nextval('claw_audit_sequence'), 1764160000, '%s');
+INSERT INTO claw_audit_markers (kind, sequence, line) VALUES ('checkpoint', currval('claw_audit_sequence'), '%s') ON CONFLICT (kind) DO UPDATE SET sequence = excluded.sequence, line = excluded.line WHERE claw_audit_markers.sequence <= excluded.sequence;
+""" % ("e" * 300, "c" * 200)
+
+
+def pgbench_run(cmd, database):
+    psql(database, "CHECKPOINT")
+    load_before = loadavg()
+    text = run(cmd)
+    row = {"command": " ".join(cmd), "loadavg_before": load_before, "loadavg_after": loadavg()}
+    row.update(parse_pgbench(text))
+    row["output"] = text.strip().splitlines()[-12:]
+    return row
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.strip().split("\n\n")[0])
     ap.add_argument("--json")
@@ -82,6 +110,7 @@ def main():
     ap.add_argument("--scale", type=int, default=int(os.environ.get("PGBENCH_SCALE", "10")))
     ap.add_argument("--seconds", type=int, default=int(os.environ.get("PGBENCH_SECONDS", "15")))
     ap.add_argument("--clients", default=os.environ.get("PGBENCH_CLIENTS", "1,8"))
+    ap.add_argument("--no-claw-sql", action="store_true", help="leave out the run of Claw's audit-append SQL")
     ap.add_argument("--keep", action="store_true", help="keep the pgbench database afterwards")
     args = ap.parse_args()
     clients = [int(c) for c in args.clients.split(",") if c.strip()]
@@ -103,20 +132,28 @@ def main():
     run(["pgbench", "-i", "-q", "-s", str(args.scale), args.database])
     init_seconds = time.monotonic() - t0
 
-    runs = []
+    runs, claw_sql = [], None
     try:
         for c in clients:
             threads = 1 if c == 1 else min(c, max(2, os.cpu_count() or 2))
             cmd = ["pgbench", "-N", "-c", str(c), "-j", str(threads), "-T", str(args.seconds), args.database]
-            psql(args.database, "CHECKPOINT")
-            load_before = loadavg()
-            text = run(cmd)
-            row = {"clients": c, "threads": threads, "seconds": args.seconds, "command": " ".join(cmd),
-                   "loadavg_before": load_before, "loadavg_after": loadavg()}
-            row.update(parse_pgbench(text))
-            row["output"] = text.strip().splitlines()[-12:]
+            row = {"clients": c, "threads": threads, "seconds": args.seconds}
+            row.update(pgbench_run(cmd, args.database))
             runs.append(row)
             print("pgbench -N -c %d: %s tps" % (c, row.get("tps", "?")), file=sys.stderr)
+        if not args.no_claw_sql:
+            psql(args.database, CLAW_SQL_TABLES)
+            script = os.path.join(tempfile.mkdtemp(prefix="claw-audit-sql-"), "claw-audit-append.sql")
+            with open(script, "w", encoding="utf-8") as f:
+                f.write(CLAW_SQL_SCRIPT)
+            cmd = ["pgbench", "-n", "-M", "extended", "-f", script, "-c", "1", "-j", "1", "-T", str(args.seconds),
+                   args.database]
+            claw_sql = {"clients": 1, "threads": 1, "seconds": args.seconds, "commits_per_transaction": 2,
+                        "script": CLAW_SQL_SCRIPT.replace("e" * 300, "<300 x e>").replace("c" * 200, "<200 x c>")}
+            claw_sql.update(pgbench_run(cmd, args.database))
+            os.remove(script)
+            os.rmdir(os.path.dirname(script))
+            print("pgbench, Claw's audit SQL: %s tps" % claw_sql.get("tps", "?"), file=sys.stderr)
     finally:
         if not args.keep:
             try:
@@ -134,6 +171,7 @@ def main():
         "scale": args.scale,
         "init_seconds": round(init_seconds, 1),
         "pgbench": runs,
+        "claw_audit_sql": claw_sql,
     }
 
     lines = [
@@ -146,12 +184,25 @@ def main():
             "%.3f ms" % r["latency_ms"] if "latency_ms" in r else "–",
             "{:,}".format(r["transactions"]) if "transactions" in r else "–", r.get("failed", "–"),
             r["clients"], r["threads"], r["seconds"]))
+    if claw_sql:
+        r = claw_sql
+        lines.append("| pgbench, Claw's audit-append SQL (INSERT + checkpoint upsert, 2 commits), -M extended, 1 client | "
+                     "%s | %s | %s | %s | 1 / 1 | %d |" % (
+                         "%.1f" % r["tps"] if "tps" in r else "–",
+                         "%.3f ms" % r["latency_ms"] if "latency_ms" in r else "–",
+                         "{:,}".format(r["transactions"]) if "transactions" in r else "–", r.get("failed", "–"),
+                         r["seconds"]))
     lines.append("")
     lines.append("One pgbench -N transaction: BEGIN; UPDATE pgbench_accounts; SELECT from pgbench_accounts; INSERT into "
                  "pgbench_history; END (one commit). Scale %d (%s accounts), initialized in %.1f s in database %s, "
                  "CHECKPOINT before each run; query mode %s." % (
                      args.scale, "{:,}".format(args.scale * 100000), init_seconds, args.database,
                      (runs[0].get("query_mode") if runs else None) or "simple"))
+    if claw_sql:
+        lines.append("")
+        lines.append("Claw's audit-append SQL: per script run, the INSERT of a 300-character line into a table shaped like "
+                     "claw_audit_entries and the upsert of a 200-character checkpoint, each its own committed transaction "
+                     "(2 commits); tps counts script runs (appends). No HMAC, no JSON, no Swift driver.")
     lines.append("")
     lines.append("Server: PostgreSQL %s on %s (scripts/with-postgres); %s. Settings: %s. Load average %s at start, "
                  "%s at end; started %s." % (

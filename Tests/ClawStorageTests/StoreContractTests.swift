@@ -43,6 +43,10 @@ struct StoreContractTests {
             #expect(try SettingKey("acme.webhook_secret", sensitive: false).isSensitive)
             #expect(try !SettingKey("acme.region").isSensitive)
             #expect(throws: StorageError.invalidValue) { try SettingKey("Bad Name") }
+            // A secret is never overwritten in the clear.
+            try await settings.set("s3cr3t", for: try SettingKey("acme.region", sensitive: true))
+            await #expect(throws: StorageError.secret) { try await settings.set("eu", for: try SettingKey("acme.region")) }
+            #expect(try await settings.setting("acme.region")?.isSensitive == true)
             #expect(try await settings.delete("telegram.chat_id"))
             #expect(try await settings.setting("telegram.chat_id") == nil)
         }

@@ -24,7 +24,8 @@ public struct SettingsStore: Sendable {
     let clock: WallClock
 
     /// Writes a value; a sensitive key's value is sealed first.
-    /// - Throws: ``StorageError/Code/secret`` when sealing fails, ``StorageError/Code/unavailable``.
+    /// - Throws: ``StorageError/Code/secret`` when sealing fails or when a setting stored as sensitive would
+    ///   be overwritten by a non-sensitive key; ``StorageError/Code/unavailable``.
     public func set(_ value: String, for key: SettingKey) async throws(StorageError) {
         let stored: String
         if key.isSensitive {
@@ -36,13 +37,19 @@ public struct SettingsStore: Sendable {
         } else {
             stored = value
         }
-        try await driver.execute(
+        // A value stored as sensitive is never overwritten in the clear (fail closed on a downgrade).
+        let written = try await driver.query(
             """
             INSERT INTO claw_settings (name, value, sensitive, updated_at) VALUES (?, ?, ?, ?)
             ON CONFLICT (name) DO UPDATE SET value = excluded.value, sensitive = excluded.sensitive,
                 updated_at = excluded.updated_at
+            WHERE claw_settings.sensitive <= excluded.sensitive
+            RETURNING name
             """,
             [.text(key.name), .text(stored), SQLValue(key.isSensitive), SQLValue(clock.now())])
+        guard !written.isEmpty else {
+            throw StorageError(.secret, "\(key.name) is stored as sensitive: set it with a sensitive key, or delete it first")
+        }
     }
 
     /// A setting as listed (redacted when sensitive), or `nil`.
