@@ -57,6 +57,8 @@ public final class ClawDatabase: Sendable {
             await driver.close()
             throw error
         }
+        // The WAL and shared-memory files exist once the first write went through.
+        if case .sqlite(let path) = location { restrictFiles(of: path) }
         return ClawDatabase(location: location, driver: driver, clock: clock)
     }
 

@@ -67,6 +67,9 @@ struct SchemaContractTests {
             let fileMode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
             #expect(folderMode == 0o700)
             #expect(fileMode == 0o600)
+            for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+                #expect(try FileManager.default.attributesOfItem(atPath: path + suffix)[.posixPermissions] as? Int == 0o600, "\(suffix)")
+            }
         }
     }
 
