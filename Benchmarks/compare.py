@@ -781,6 +781,14 @@ def storage(swift, peers):
                   clients, "" if clients == 1 else "s", r.get("threads", "?"), "" if r.get("threads") == 1 else "s",
                   "**%s**" % fr(tps) if tps else "not measured",
                   "%.3f ms (latency average)" % r["latency_ms"] if "latency_ms" in r else "–", fr(tps)))
+    claw_sql = (peers or {}).get("claw_audit_sql") or {}
+    if claw_sql:
+        tps = claw_sql.get("tps")
+        print("| pgbench, Claw's audit-append SQL alone (-M extended), 1 client | PostgreSQL | %s | – | %s | %s | "
+              "the entry's INSERT and the checkpoint's upsert, each committed: 2 commits, no HMAC, JSON or Swift |" % (
+                  "**%s**" % fr(tps) if tps else "not measured",
+                  "%.3f ms (latency average)" % claw_sql["latency_ms"] if "latency_ms" in claw_sql else "–",
+                  fr(2 * tps) if tps else "–"))
     if peers:
         env, settings = peers.get("env", {}), peers.get("settings", {})
         print()
@@ -797,6 +805,11 @@ def storage(swift, peers):
         print()
         print("Commits per second, one client on PostgreSQL: Claw's default audit append %s (2 × %s appends/s), "
               "pgbench -N %s: %.2f× pgbench's." % (fr(2 * append_pg), fr(append_pg), fr(one), 2 * append_pg / one))
+    floor = claw_sql.get("tps")
+    if floor and append_pg:
+        print("Claw's default audit append on PostgreSQL runs at %.2f× the rate of its own two statements sent by pgbench "
+              "(%s against %s appends/s): %s per append on top of the SQL's %s." % (
+                  append_pg / floor, fr(append_pg), fr(floor), fmt(1e9 / append_pg - 1e9 / floor), fmt(1e9 / floor)))
 
 
 def load_json(path, what):
