@@ -25,7 +25,14 @@ final class SQLiteDriver: SQLDriver {
     }
 
     func query(_ statement: SQLStatement) async throws(StorageError) -> [SQLRow] {
-        try await transaction([statement])[0]
+        // A plain SELECT runs on a reader connection, so reads never queue behind writes (WAL).
+        if Self.isRead(statement.sql) { return try await snapshot([statement])[0] }
+        return try await transaction([statement])[0]
+    }
+
+    static func isRead(_ sql: String) -> Bool {
+        let head = sql.utf8.drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x09 }.prefix(7)
+        return head.count == 7 && String(decoding: head, as: UTF8.self).uppercased() == "SELECT "
     }
 
     func transaction(_ statements: [SQLStatement]) async throws(StorageError) -> [[SQLRow]] {
