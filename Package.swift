@@ -28,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .target(
@@ -64,7 +67,20 @@ let package = Package(
         ),
         .target(
             name: "ClawGateways",
-            dependencies: ["ClawSecurity", "ClawWorkflow"],
+            dependencies: [
+                "ClawSecurity",
+                "ClawWorkflow",
+                "ClawStorage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: clawSwiftSettings
         ),
         .executableTarget(
@@ -101,6 +117,14 @@ let package = Package(
         .testTarget(
             name: "ClawStorageTests",
             dependencies: ["ClawStorage", "ClawSecurity", "ClawWorkflow", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: clawSwiftSettings
+        ),
+        .testTarget(
+            name: "ClawGatewaysTests",
+            dependencies: [
+                "ClawGateways",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: clawSwiftSettings
         ),
         .testTarget(

@@ -1,3 +1,4 @@
-// ClawGateways has no types of its own yet: later issues build it.
-// Re-exporting ClawSecurity lets a user depend on this product alone, as the layering intends.
+// Re-exporting the layers below lets a user depend on this product alone, as the layering intends.
 @_exported import ClawSecurity
+@_exported import ClawStorage
+@_exported import ClawWorkflow

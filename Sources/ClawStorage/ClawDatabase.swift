@@ -101,6 +101,8 @@ public final class ClawDatabase: Sendable {
     public var skills: SkillMetadataStore { SkillMetadataStore(driver: driver, clock: clock) }
     /// Persistent rate-limit counters.
     public var rateCounters: RateCounterStore { RateCounterStore(driver: driver) }
+    /// Revoked capability-token ids.
+    public var revocations: RevocationStore { RevocationStore(driver: driver, clock: clock) }
     /// Key/value memory and notes for core skills.
     public var memory: MemoryStore { MemoryStore(driver: driver, clock: clock) }
 

@@ -9,12 +9,15 @@ public struct CapabilityRequest: Sendable, Hashable {
     public var chainDepth: Int
     /// The workflow run the call belongs to, if any.
     public var workflowRun: String?
+    /// The MCP tool asked for, if any (checked by `tools = …` caveats).
+    public var tool: String?
 
     /// Creates a request.
-    public init(permission: String, skill: String? = nil, chainDepth: Int = 0, workflowRun: String? = nil) {
+    public init(permission: String, skill: String? = nil, chainDepth: Int = 0, workflowRun: String? = nil, tool: String? = nil) {
         self.permission = permission
         self.skill = skill
         self.chainDepth = chainDepth
         self.workflowRun = workflowRun
+        self.tool = tool
     }
 }

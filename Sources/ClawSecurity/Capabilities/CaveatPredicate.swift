@@ -9,6 +9,7 @@ import Foundation
 /// | `expires < 2026-12-01T00:00:00Z` | the verifier's clock reads earlier than that instant |
 /// | `workflow_run = run-42` | the request belongs to that workflow run |
 /// | `skill = web_search` | the request is made by that skill |
+/// | `tools = skill:web_*,claw_sanitize` | the request names an MCP tool matching one of the globs |
 ///
 /// Parsing is strict and fails closed: any other text is not a caveat Claw understands, and a token that
 /// carries one does not verify. Caveats only narrow: each must hold, so appending one never widens what a
@@ -20,6 +21,7 @@ public struct CaveatPredicate: Sendable, Hashable, CustomStringConvertible {
         case expires(Date, String)
         case workflowRun(String)
         case skill(String)
+        case tools([Glob])
     }
 
     let kind: Kind
@@ -37,13 +39,15 @@ public struct CaveatPredicate: Sendable, Hashable, CustomStringConvertible {
     public static func workflowRun(_ id: String) -> CaveatPredicate { .init(kind: .workflowRun(id)) }
     /// Allows only requests made by one skill.
     public static func skill(_ name: String) -> CaveatPredicate { .init(kind: .skill(name)) }
+    /// Allows only requests for MCP tools that match one of the globs (`*` any run, `?` one character).
+    public static func tools(_ patterns: [String]) -> CaveatPredicate { .init(kind: .tools(patterns.map(Glob.init))) }
 
     /// The longest chain depth a caveat may name.
     public static let maximumDepthValue = 1000
 
     /// Parses a caveat's text.
     /// - Parameter text: Such as `permissions = web_read,llm`; spaces around the operator are optional.
-    /// - Throws: ``ClawSecurityError/Code/invalidCaveat`` for anything that is not one of the five forms.
+    /// - Throws: ``ClawSecurityError/Code/invalidCaveat`` for anything that is not one of the six forms.
     public init(parsing text: some StringProtocol) throws(ClawSecurityError) {
         try self.init(utf8: Array(text.utf8))
     }
@@ -82,6 +86,16 @@ public struct CaveatPredicate: Sendable, Hashable, CustomStringConvertible {
             case .equal where Self.equals(key, "skill"):
                 guard Self.isName(value) else { throw Self.invalid("needs a skill name") }
                 return .skill(String(decoding: value, as: UTF8.self))
+            case .equal where Self.equals(key, "tools"):
+                var patterns = [Glob]()
+                var start = value.startIndex
+                for i in value.startIndex...value.endIndex where i == value.endIndex || value[i] == UInt8(ascii: ",") {
+                    let pattern = Self.trimmed(UnsafeBufferPointer(rebasing: value[start..<i]))
+                    guard Self.isToolPattern(pattern) else { throw Self.invalid("lists an invalid tool pattern") }
+                    patterns.append(Glob(String(decoding: pattern, as: UTF8.self)))
+                    start = i + 1
+                }
+                return .tools(patterns)
             default:
                 throw Self.invalid("is not a caveat Claw understands")
             }
@@ -138,6 +152,16 @@ public struct CaveatPredicate: Sendable, Hashable, CustomStringConvertible {
             }
     }
 
+    /// A tool pattern: 1 to 128 characters of letters, digits, `_ - . :` and the glob characters `* ?`.
+    static func isToolPattern(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard (1...128).contains(s.count) else { return false }
+        return s.allSatisfy { c in
+            (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
+                || c == UInt8(ascii: "_") || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") || c == UInt8(ascii: ":")
+                || c == UInt8(ascii: "*") || c == UInt8(ascii: "?")
+        }
+    }
+
     /// Returns whether a text can be a permission, skill or run name inside a caveat: 1 to 128 characters
     /// of letters, digits and `_ - . :`.
     public static func isValidName(_ text: String) -> Bool {
@@ -153,6 +177,7 @@ public struct CaveatPredicate: Sendable, Hashable, CustomStringConvertible {
         case .expires(_, let text): "expires < " + text
         case .workflowRun(let id): "workflow_run = " + id
         case .skill(let name): "skill = " + name
+        case .tools(let patterns): "tools = " + patterns.map(\.pattern).joined(separator: ",")
         }
     }
 
@@ -169,6 +194,10 @@ public struct CaveatPredicate: Sendable, Hashable, CustomStringConvertible {
             request.workflowRun == id ? nil : "the request is not part of workflow run '\(id)'"
         case .skill(let name):
             request.skill == name ? nil : "the request is not made by skill '\(name)'"
+        case .tools(let patterns):
+            if let tool = request.tool, patterns.contains(where: { $0.matches(tool) }) { nil } else {
+                "the request is not for a tool this token allows"
+            }
         }
     }
 }

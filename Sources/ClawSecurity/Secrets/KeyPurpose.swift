@@ -21,6 +21,9 @@ public struct KeyPurpose: Hashable, Sendable, CustomStringConvertible {
     public static let keyIdentifier = KeyPurpose("claw key id")
     /// The root key of capability tokens (macaroons).
     public static let capabilityRoot = KeyPurpose("claw capability root")
+    /// The root key of MCP bearer tokens, apart from the runtime's step tokens so that neither kind can
+    /// stand in for the other.
+    public static let mcpTokenRoot = KeyPurpose("claw mcp token root")
     /// The HMAC key of the audit log's hash chain.
     public static let auditChain = KeyPurpose("claw audit chain")
 }

@@ -17,7 +17,7 @@ enum Schema {
     /// Every table Claw owns, in an order that restores cleanly.
     static let tables = [
         "claw_settings", "claw_policies", "claw_audit_markers", "claw_audit_entries", "claw_two_factor", "claw_workflows",
-        "claw_runs", "claw_skills", "claw_rate_counters", "claw_memory_values", "claw_memory_notes",
+        "claw_runs", "claw_skills", "claw_rate_counters", "claw_memory_values", "claw_memory_notes", "claw_revoked_tokens",
     ]
 
     static let versionTable = "CREATE TABLE IF NOT EXISTS claw_schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)"
@@ -54,6 +54,14 @@ enum Schema {
                 CREATE OR REPLACE TRIGGER claw_audit_guard BEFORE UPDATE OR DELETE ON claw_audit_entries
                 FOR EACH ROW EXECUTE FUNCTION claw_audit_guard()
                 """,
+            ]),
+        Migration(
+            version: 2,
+            sqlite: [
+                "CREATE TABLE IF NOT EXISTS claw_revoked_tokens (id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL, note TEXT NOT NULL)"
+            ],
+            postgres: [
+                "CREATE TABLE IF NOT EXISTS claw_revoked_tokens (id TEXT PRIMARY KEY, revoked_at BIGINT NOT NULL, note TEXT NOT NULL)"
             ]),
     ]
 
