@@ -9,7 +9,7 @@ import Foundation
 /// | `expires < 2026-12-01T00:00:00Z` | the verifier's clock reads earlier than that instant |
 /// | `workflow_run = run-42` | the request belongs to that workflow run |
 /// | `skill = web_search` | the request is made by that skill |
-/// | `tools = skill:web_*,claw_sanitize` | the request names an MCP tool matching one of the globs |
+/// | `tools = skill:web_*,claw_sanitize` | the request names no MCP tool, or one matching a glob |
 ///
 /// Parsing is strict and fails closed: any other text is not a caveat Claw understands, and a token that
 /// carries one does not verify. Caveats only narrow: each must hold, so appending one never widens what a
@@ -195,8 +195,11 @@ public struct CaveatPredicate: Sendable, Hashable, CustomStringConvertible {
         case .skill(let name):
             request.skill == name ? nil : "the request is not made by skill '\(name)'"
         case .tools(let patterns):
-            if let tool = request.tool, patterns.contains(where: { $0.matches(tool) }) { nil } else {
+            // Limits tool use only: listing and reading resources are governed by `permissions`.
+            if let tool = request.tool, !patterns.contains(where: { $0.matches(tool) }) {
                 "the request is not for a tool this token allows"
+            } else {
+                nil
             }
         }
     }
