@@ -123,6 +123,7 @@ let package = Package(
             name: "ClawGatewaysTests",
             dependencies: [
                 "ClawGateways",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: clawSwiftSettings
