@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Synchronization
 import Testing
 
 @Suite("HTTP server and /mcp routes")
@@ -175,5 +176,44 @@ struct MCPRouteTests {
             let local = try await client.mcp(#"{"jsonrpc": "2.0", "id": 1, "method": "ping"}"#, token: token, extra: [.origin: "http://localhost:3000"])
             #expect(local.status == 400, "past the origin check, stopped for want of a session")
         }
+    }
+}
+
+@Suite("MCP notifications")
+struct MCPNotificationTests {
+    @Test("Saving a workflow announces a tool-list change on every session's stream; the stream is bounded per session")
+    func toolListChanged() async throws {
+        let fixture = try await GatewayFixture.make()
+        let token = try fixture.token()
+        let initialize = await fixture.endpoint.post(
+            headers: ["authorization": "Bearer \(token)"],
+            body: Array(#"{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-03-26"}}"#.utf8))
+        let session = try #require(initialize.headers["Mcp-Session-Id"])
+        let headers = ["authorization": "Bearer \(token)", "mcp-session-id": session]
+        guard case .success(let stream) = fixture.endpoint.stream(headers: headers) else {
+            Issue.record("no stream")
+            return
+        }
+        let watcher = Task { try await fixture.endpoint.run() }
+        defer { watcher.cancel() }
+        let received = Mutex<JSONValue?>(nil)
+        let reader = Task {
+            for await message in stream {
+                received.withLock { $0 = message }
+                return
+            }
+        }
+        defer { reader.cancel() }
+        // The watcher may start listening after the first save: save until the announcement arrives (bounded).
+        for i in 0..<200 where received.withLock({ $0 }) == nil {
+            try await fixture.database.workflows.save(try Workflow(json: #"{"name": "new-\#(i)", "steps": [{"name": "e", "skill": "echo"}]}"#))
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(received.withLock { $0 }?.objectValue?["method"] == "notifications/tools/list_changed")
+        // Without a valid session, no stream.
+        if case .success = fixture.endpoint.stream(headers: ["authorization": "Bearer \(token)", "mcp-session-id": "nope"]) {
+            Issue.record("a stream without a session")
+        }
+        await fixture.close()
     }
 }

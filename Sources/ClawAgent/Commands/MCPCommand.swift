@@ -121,7 +121,7 @@ struct MCPCommand: AsyncParsableCommand {
                 logger.info("serving", metadata: ["address": "\(host):\(bound)", "database": "\(database.location)"])
             }
             let group = ServiceGroup(
-                services: [policies, revocations, AuditPruningService(log: audit), server],
+                services: [policies, revocations, AuditPruningService(log: audit), endpoint, server],
                 gracefulShutdownSignals: [.sigint, .sigterm], logger: logger)
             try await group.run()
             await database.close()

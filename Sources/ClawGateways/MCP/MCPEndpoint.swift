@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// The MCP server behind `/mcp` (Streamable HTTP, protocol versions 2025-06-18 and 2025-03-26), independent
 /// of the HTTP framework: it takes a request's method, headers and body and returns a ``MCPReply``.
@@ -12,7 +13,10 @@ import Logging
 /// error (`isError: true`) the client shows its model; a token that does not allow the tool is a JSON-RPC
 /// error. Messages are parsed with ClawSecurity's bounded `JSONValue` parser and answered as JSON; the
 /// only stream is the optional GET stream of notifications, bounded per session.
-public final class MCPEndpoint: Sendable {
+///
+/// Run it as a `Service` to announce tool-list changes: it watches the workflow store and sends
+/// `notifications/tools/list_changed` on every session's GET stream.
+public final class MCPEndpoint: Service, Sendable {
     /// Limits and names.
     public struct Configuration: Sendable {
         /// The most sessions held at once; 256.
@@ -96,6 +100,16 @@ public final class MCPEndpoint: Sendable {
 
     /// Closes every session (at shutdown).
     public func closeAllSessions() { sessions.closeAll() }
+
+    /// Announces workflow changes as tool-list changes until cancelled or shut down; then closes the sessions.
+    public func run() async throws {
+        if let database {
+            for await _ in database.workflows.changes().cancelOnGracefulShutdown() { toolsChanged() }
+        } else {
+            try? await gracefulShutdown()
+        }
+        closeAllSessions()
+    }
 
     // MARK: Authentication
 

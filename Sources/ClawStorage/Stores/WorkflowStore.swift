@@ -1,7 +1,13 @@
-/// Workflow definitions in the database, validated on the way in and out.
+/// Workflow definitions in the database, validated on the way in and out. Every change is announced
+/// (``changes()``), so MCP servers can tell their clients that the tool list changed.
 public struct WorkflowStore: Sendable {
     let driver: any SQLDriver
     let clock: WallClock
+
+    static let channel = "claw_workflows"
+
+    /// Announcements of saved or deleted workflows (from any node on PostgreSQL), until cancelled.
+    public func changes() -> AsyncStream<Void> { driver.changes(Self.channel) }
 
     /// Inserts or replaces a workflow (by name).
     public func save(_ workflow: Workflow) async throws(StorageError) {
@@ -12,6 +18,7 @@ public struct WorkflowStore: Sendable {
                 updated_at = excluded.updated_at
             """,
             [.text(workflow.name), SQLValue(workflow.enabled), .text(workflow.json.canonicalText), SQLValue(clock.now())])
+        try await driver.notify(Self.channel)
     }
 
     /// One workflow.
@@ -32,7 +39,9 @@ public struct WorkflowStore: Sendable {
     /// Deletes a workflow.
     @discardableResult
     public func delete(named name: String) async throws(StorageError) -> Bool {
-        !(try await driver.query("DELETE FROM claw_workflows WHERE name = ? RETURNING name", [.text(name)])).isEmpty
+        let deleted = !(try await driver.query("DELETE FROM claw_workflows WHERE name = ? RETURNING name", [.text(name)])).isEmpty
+        if deleted { try await driver.notify(Self.channel) }
+        return deleted
     }
 
     static func decode(_ rows: [SQLRow]) throws(StorageError) -> [Workflow] {
