@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// libFuzzer targets for ClawSecurity. Build and run them with `scripts/fuzz` from the repository root;
+// libFuzzer targets for ClawSecurity, ClawWorkflow and ClawGateways. Build and run them with `scripts/fuzz` from the repository root;
 // see README.md. Every executable supplies its own `main`, which hands control to libFuzzer through
 // `LLVMFuzzerRunDriver`, because SwiftPM's generated entry point would hide libFuzzer's `main`.
 
@@ -10,6 +10,9 @@ let fuzzTargets = [
     "FuzzPolicyLoader", "FuzzWorkflowLoader", "FuzzHTMLTokenizer", "FuzzContentSanitizer",
     "FuzzTextFolding", "FuzzPatternMatcher",
 ]
+
+/// Targets that drive the gateways (and so build Hummingbird, NIO and the storage drivers).
+let gatewayTargets = ["FuzzMCPRequest"]
 
 let package = Package(
     name: "ClawFuzz",
@@ -26,6 +29,14 @@ let package = Package(
                 "CFuzzerDriver",
                 .product(name: "ClawSecurity", package: "claw"),
                 .product(name: "ClawWorkflow", package: "claw"),
+            ]
+        )
+    } + gatewayTargets.map { name in
+        .executableTarget(
+            name: name,
+            dependencies: [
+                "CFuzzerDriver",
+                .product(name: "ClawGateways", package: "claw"),
             ]
         )
     }
