@@ -85,3 +85,35 @@ struct StorageCommandTests {
         }
     }
 }
+
+@Suite("claw mcp token")
+struct MCPTokenCommandTests {
+    @Test("create prints a token whose caveats say what was asked; revoke records the id; bad input is one line")
+    func createAndRevoke() async throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("claw-mcp-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let environment = ["CLAW_HOME": home.path, "SECRET_KEY_BASE": StorageCommandTests.secret]
+        let created = try ClawProcess.run(["mcp", "token", "create", "--expires", "30d", "--tools", "skill:echo,claw_sanitize", "--read-only"], environment: environment)
+        #expect(created.status == 0, "\(created.stderr)")
+        let token = try CapabilityToken(decoding: created.stdout)
+        let caveats = token.macaroon.caveats.map { String(decoding: $0.identifier, as: UTF8.self) }
+        #expect(caveats.count == 3 && caveats[0] == "permissions = mcp.read" && caveats[1] == "tools = skill:echo,claw_sanitize")
+        #expect(caveats[2].hasPrefix("expires < "))
+        let id = String(decoding: token.macaroon.identifier, as: UTF8.self)
+        #expect(created.stderr == "token id: \(id)\n" && id.hasPrefix("mcp:"))
+        let revoked = try ClawProcess.run(["mcp", "token", "revoke", id], environment: environment)
+        #expect(revoked.status == 0 && revoked.stdout == "revoked \(id)\n", "\(revoked.stderr)")
+        let database = try await ClawDatabase.open(.sqlite(path: home.appendingPathComponent("claw.sqlite").path))
+        #expect(try await database.revocations.isRevoked(id))
+        await database.close()
+        for (arguments, message) in [
+            (["mcp", "token", "create", "--expires", "soon"], "--expires takes a number and a unit"),
+            (["mcp", "token", "create", "--tools", "a b"], "token.invalid_caveat"),
+            (["mcp", "token", "revoke", "x"], "an MCP token id looks like"),
+            (["mcp", "serve", "--port", "70000"], "--port must be 0 to 65535"),
+        ] {
+            let result = try ClawProcess.run(arguments, environment: environment)
+            #expect(result.status == 2 && result.stderr.contains(message) && result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
+        }
+    }
+}

@@ -16,6 +16,7 @@ struct CapabilityTokenTests {
         ("expires < 2027-01-01T00:00:00Z", "expires < 2027-01-01T00:00:00Z"),
         ("workflow_run = run-42", "workflow_run = run-42"),
         ("skill = web_search", "skill = web_search"),
+        ("tools = skill:web_*, claw_sanitize", "tools = skill:web_*,claw_sanitize"),
     ])
     func parse(text: String, canonical: String) throws {
         #expect(try CaveatPredicate(parsing: text).description == canonical)
@@ -26,9 +27,20 @@ struct CapabilityTokenTests {
         "permissions != a", "chain_depth < 3", "chain_depth <= -1", "chain_depth <= 1001", "chain_depth <= 03",
         "expires < tomorrow", "expires < 2027-02-30T00:00:00Z", "expires < 2027-01-01T00:00:00", "expires = 2027-01-01T00:00:00Z",
         "workflow_run = a=b", "skill = ", "account = 3735928559", "time < 2020-01-01T00:00",
+        "tools = ", "tools = a b", "tools = skill:[x]", "tools < skill:*",
     ])
     func refuse(text: String) {
         #expect(throws: ClawSecurityError.invalidCaveat) { try CaveatPredicate(parsing: text) }
+    }
+
+    @Test("A tools caveat limits the MCP tools a request may name, and nothing else")
+    func toolsCaveat() throws {
+        let caveat = try CaveatPredicate(parsing: "tools = skill:web_*,claw_sanitize")
+        #expect(caveat.check(CapabilityRequest(permission: "mcp.call", tool: "skill:web_fetch"), now: Self.now) == nil)
+        #expect(caveat.check(CapabilityRequest(permission: "mcp.call", tool: "claw_sanitize"), now: Self.now) == nil)
+        #expect(caveat.check(CapabilityRequest(permission: "mcp.call", tool: "skill:shell"), now: Self.now) != nil)
+        #expect(caveat.check(CapabilityRequest(permission: "mcp.call", tool: "workflow:web_x"), now: Self.now) != nil)
+        #expect(caveat.check(CapabilityRequest(permission: "mcp.read"), now: Self.now) == nil)
     }
 
     @Test("A minted token verifies for what it grants and names the first caveat that fails otherwise")
