@@ -10,6 +10,8 @@
 --      MCP_MAX     per-thread budget of tools/call requests (count bound; wrk -d stays the time bound). Once a thread
 --                  has sent its budget it sends pings (never audited) until every call of its budget has been answered,
 --                  then stops: the count of tools/call answered is exact, none is left in flight.
+--      MCP_DONE_DIR optional folder: a thread that has its whole budget answered writes done-<thread> there (wrk
+--                  itself only ends after -d, or on SIGINT, which the caller sends once every thread is done)
 -- A tools/call answer is good when: status 200, a JSON-RPC "result", the echoed text, and no "isError":true.
 -- Output: one line "WRKJSON {...}" with counts and latency percentiles (ms) of all requests.
 local sids = {}
@@ -20,6 +22,9 @@ local tcount = 0
 function setup(thread)
   tcount = tcount + 1
   thread:set("tid", tcount)
+  -- wrk calls request() once on the first thread's state before it runs, to check the request (no send):
+  -- that thread answers its first request() with a ping, so the call budget counts real sends only.
+  thread:set("first_is_ping", tcount == 1)
   threads[#threads + 1] = thread
 end
 
@@ -48,7 +53,8 @@ function request()
     rot = rot + 1
   end
   local id = tid * 1000000000 + sent + pings + 1
-  if method == "ping" or sent >= maxcalls then
+  if method == "ping" or sent >= maxcalls or first_is_ping then
+    first_is_ping = false
     pings = pings + 1
     return wrk.format("POST", nil, hdrs, '{"jsonrpc":"2.0","id":' .. id .. ping_params)
   end
@@ -73,7 +79,16 @@ function response(status, headers, body)
     ndone = ndone + 1
     bad = bad + 1
   end
-  if method ~= "ping" and ndone >= maxcalls then wrk.thread:stop() end
+  if method ~= "ping" and ndone >= maxcalls and not stopped then
+    stopped = true
+    -- wrk itself runs until -d ends; a marker file per finished thread lets the caller end it early (SIGINT)
+    local dir = os.getenv("MCP_DONE_DIR")
+    if dir and #dir > 0 then
+      local f = io.open(dir .. "/done-" .. tid, "w")
+      if f then f:close() end
+    end
+    wrk.thread:stop()
+  end
 end
 
 function done(summary, latency, requests)

@@ -171,3 +171,15 @@ struct RedactionIntegrityTests {
         }
     }
 }
+
+@Suite("Loopback host names")
+struct LoopbackHostTests {
+    @Test("Only localhost, ::1 and 127.0.0.0/8 literals are loopback", arguments: [
+        ("localhost", true), ("LOCALHOST", true), ("::1", true), ("[::1]", true), ("127.0.0.1", true), ("127.1.2.3", true),
+        ("127.0.0.1.evil.example", false), ("127.evil.example", false), ("127.0.0", false), ("127.0.0.256", false),
+        ("128.0.0.1", false), ("localhost.evil.example", false), ("", false), ("0.0.0.0", false), ("::", false),
+    ])
+    func loopback(host: String, expected: Bool) {
+        #expect(LoopbackHost.contains(host) == expected)
+    }
+}

@@ -46,7 +46,5 @@ public struct HTTPServerConfiguration: Sendable {
     /// Whether the server listens on loopback only (then DNS-rebinding checks apply to Host and Origin).
     public var isLoopback: Bool { Self.isLoopbackName(host) }
 
-    static func isLoopbackName(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
-    }
+    static func isLoopbackName(_ host: String) -> Bool { LoopbackHost.contains(host) }
 }

@@ -98,9 +98,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible, Cus
         self.tls = tls
     }
 
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
-    }
+    static func isLoopback(_ host: String) -> Bool { LoopbackHost.contains(host) }
 
     /// The URL without its password.
     public var description: String {
