@@ -8,6 +8,6 @@ struct Claw: AsyncParsableCommand {
         abstract: "Claw: a personal AI agent whose every action is authenticated, authorized and audited.",
         subcommands: [ConfigCommand.self, TOTPCommand.self, TokenCommand.self, PolicyCommand.self, AuditCommand.self, WorkflowCommand.self,
                       SanitizeCommand.self, BackupCommand.self, RestoreCommand.self, RotateKeyCommand.self, ImportAlexClawCommand.self,
-                      MCPCommand.self]
+                      MCPCommand.self, SettingsCommand.self]
     )
 }

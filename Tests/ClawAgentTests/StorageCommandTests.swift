@@ -117,3 +117,21 @@ struct MCPTokenCommandTests {
         }
     }
 }
+
+@Suite("claw settings")
+struct SettingsCommandTests {
+    @Test("set reads the value from standard input and seals secrets; list shows them redacted; delete removes")
+    func settings() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("claw-settings-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let environment = ["CLAW_HOME": home.path, "SECRET_KEY_BASE": StorageCommandTests.secret]
+        #expect(try ClawProcess.run(["settings", "set", "github.webhook_secret"], stdin: "whsec-value\n", environment: environment).stdout == "github.webhook_secret set (sealed)\n")
+        #expect(try ClawProcess.run(["settings", "set", "github.events.push"], stdin: "nightly,triage\n", environment: environment).stdout == "github.events.push set\n")
+        let list = try ClawProcess.run(["settings", "list"], environment: environment)
+        #expect(list.stdout == "github.events.push = nightly,triage\ngithub.webhook_secret = [redacted]\n")
+        #expect(!list.stdout.contains("whsec-value"))
+        #expect(try ClawProcess.run(["settings", "delete", "github.events.push"], environment: environment).stdout == "github.events.push deleted\n")
+        let bad = try ClawProcess.run(["settings", "set", "Bad Name"], stdin: "x", environment: environment)
+        #expect(bad.status == 2 && bad.stderr.contains("storage.invalid_value"))
+    }
+}

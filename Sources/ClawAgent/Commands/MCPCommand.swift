@@ -73,10 +73,12 @@ struct MCPCommand: AsyncParsableCommand {
 
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Serve /mcp, /healthz and (with GITHUB_WEBHOOK_SECRET) /webhooks/github over HTTP.",
+            abstract: "Serve /mcp, /healthz and (when a webhook secret is set) /webhooks/github over HTTP.",
             discussion: """
                 Skills: the built-in ones. Workflows, policies, settings, runs and the audit chain come from the \
-                state database. Stops gracefully on SIGINT or SIGTERM.
+                state database. GitHub webhooks are served when the setting github.webhook_secret (sealed) or \
+                GITHUB_WEBHOOK_SECRET holds the secret; the settings github.events.<event> (such as \
+                github.events.push = nightly,triage) bind events to workflows. Stops gracefully on SIGINT or SIGTERM.
                 """)
 
         @Option(help: "The address to bind.")
@@ -110,10 +112,7 @@ struct MCPCommand: AsyncParsableCommand {
             let endpoint = MCPEndpoint(
                 keyRing: keyRing, registry: registry, runtime: runtime, executor: executor, policy: policies.engine, audit: audit,
                 database: database, revocations: revocations, logger: logger)
-            let webhookSecret = ProcessInfo.processInfo.environment["GITHUB_WEBHOOK_SECRET"]
-            let github = webhookSecret.map { secret in
-                GitHubWebhooks(configuration: .init(secret: secret), executor: executor, database: database, audit: audit)
-            }
+            let github = try await Self.githubWebhooks(database: database, keyRing: keyRing, audit: audit, executor: executor)
             let configuration = HTTPServerConfiguration(
                 host: host, port: port,
                 tls: tlsCertificate.map { .init(certificatePath: $0, privateKeyPath: tlsKey!) }, maximumBodyBytes: maxBodyBytes)
@@ -125,6 +124,28 @@ struct MCPCommand: AsyncParsableCommand {
                 gracefulShutdownSignals: [.sigint, .sigterm], logger: logger)
             try await group.run()
             await database.close()
+        }
+
+        /// The webhook endpoint, when a secret is configured: the sealed setting (revealed with an audit entry)
+        /// or the environment; bindings from `github.events.<event>` settings.
+        static func githubWebhooks(
+            database: ClawDatabase, keyRing: KeyRing, audit: AuditLog, executor: WorkflowExecutor
+        ) async throws -> GitHubWebhooks? {
+            let settings = database.settings(keyRing: keyRing)
+            var secret = ProcessInfo.processInfo.environment["GITHUB_WEBHOOK_SECRET"]
+            if secret == nil || secret!.isEmpty {
+                secret = try await StateDatabase.guarding { () async throws(StorageError) in
+                    try await settings.reveal(.githubWebhookSecret, purpose: "claw mcp serve: GitHub webhooks", audit: audit)
+                }
+            }
+            guard let secret, !secret.isEmpty else { return nil }
+            var bindings = [String: [String]]()
+            let all = try await StateDatabase.guarding { () async throws(StorageError) in try await settings.all() }
+            for setting in all where setting.name.hasPrefix("github.events.") {
+                let event = String(setting.name.dropFirst("github.events.".count))
+                bindings[event] = (setting.value ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            }
+            return GitHubWebhooks(configuration: .init(secret: secret, bindings: bindings), executor: executor, database: database, audit: audit)
         }
     }
 }
