@@ -210,6 +210,15 @@ struct MCPNotificationTests {
             try await Task.sleep(for: .milliseconds(10))
         }
         #expect(received.withLock { $0 }?.objectValue?["method"] == "notifications/tools/list_changed")
+        // A second GET for the session ends the first stream; notifications go to the newest.
+        guard case .success(let second) = fixture.endpoint.stream(headers: headers) else {
+            Issue.record("no second stream")
+            return
+        }
+        _ = await reader.value
+        fixture.endpoint.toolsChanged()
+        var iterator = second.makeAsyncIterator()
+        #expect(await iterator.next()?.objectValue?["method"] == "notifications/tools/list_changed")
         // Without a valid session, no stream.
         if case .success = fixture.endpoint.stream(headers: ["authorization": "Bearer \(token)", "mcp-session-id": "nope"]) {
             Issue.record("a stream without a session")

@@ -175,7 +175,7 @@ public final class MCPEndpoint: Service, Sendable {
         return .jsonRPC(value.arrayValue == nil ? responses[0] : .array(responses), status: 200)
     }
 
-    /// Opens the notification stream of a session (GET).
+    /// Opens the notification stream of a session (GET); a session has one, so an earlier one ends.
     public func stream(headers: [String: String]) -> Result<AsyncStream<JSONValue>, MCPReply> {
         let caller: Caller
         switch authenticate(headers) {
@@ -185,7 +185,7 @@ public final class MCPEndpoint: Service, Sendable {
         guard let id = headers[Self.sessionHeader], let session = sessions.session(id, tokenID: caller.tokenID) else {
             return .failure(.jsonRPC(JSONRPC.error(id: .null, code: JSONRPC.invalidRequest, message: "unknown or expired session"), status: 404))
         }
-        return .success(session.stream)
+        return .success(session.openStream())
     }
 
     /// Ends a session (DELETE).

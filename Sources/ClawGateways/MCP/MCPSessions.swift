@@ -2,24 +2,40 @@ import Foundation
 import Synchronization
 
 /// The MCP sessions a server holds: bounded in number and idle time, each bound to the token id that
-/// opened it (another token cannot use it), each with a bounded queue of server-to-client notifications.
+/// opened it (another token cannot use it), each with at most one notification stream (the newest GET
+/// wins; the previous stream ends) holding a bounded queue.
 final class MCPSessions: Sendable {
     final class Session: Sendable {
         let id: String
         let tokenID: String
         let protocolVersion: String
         let lastSeen: Mutex<ContinuousClock.Instant>
-        let stream: AsyncStream<JSONValue>
-        let continuation: AsyncStream<JSONValue>.Continuation
+        private let listener = Mutex<AsyncStream<JSONValue>.Continuation?>(nil)
 
         init(id: String, tokenID: String, protocolVersion: String, now: ContinuousClock.Instant) {
             self.id = id
             self.tokenID = tokenID
             self.protocolVersion = protocolVersion
             self.lastSeen = Mutex(now)
-            // Notifications nobody reads are dropped, oldest first: memory stays bounded.
-            (stream, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(32))
         }
+
+        /// A new notification stream; the previous one, if any, ends (an AsyncStream has one consumer).
+        func openStream() -> AsyncStream<JSONValue> {
+            // Notifications nobody reads are dropped, oldest first: memory stays bounded.
+            let (stream, continuation) = AsyncStream<JSONValue>.makeStream(bufferingPolicy: .bufferingNewest(32))
+            let previous = listener.withLock { current in
+                defer { current = continuation }
+                return current
+            }
+            previous?.finish()
+            return stream
+        }
+
+        /// Sends a notification to the open stream; dropped when none is open.
+        func notify(_ message: JSONValue) { _ = listener.withLock { $0 }?.yield(message) }
+
+        /// Ends the open stream.
+        func finish() { listener.withLock { $0 }?.finish() }
     }
 
     private let sessions = Mutex([String: Session]())
@@ -57,7 +73,7 @@ final class MCPSessions: Sendable {
             return evicted
         }
         guard let evicted else { return nil }
-        for old in evicted { old.continuation.finish() }
+        for old in evicted { old.finish() }
         return session
     }
 
@@ -68,7 +84,7 @@ final class MCPSessions: Sendable {
             guard let session = table[id] else { return nil }
             if now - session.lastSeen.withLock({ $0 }) > idleTimeout {
                 table[id] = nil
-                session.continuation.finish()
+                session.finish()
                 return nil
             }
             return session
@@ -81,12 +97,12 @@ final class MCPSessions: Sendable {
     /// Closes a session.
     func close(_ id: String) {
         let removed = sessions.withLock { $0.removeValue(forKey: id) }
-        removed?.continuation.finish()
+        removed?.finish()
     }
 
     /// Sends a notification to every session.
     func broadcast(_ message: JSONValue) {
-        for session in sessions.withLock({ Array($0.values) }) { session.continuation.yield(message) }
+        for session in sessions.withLock({ Array($0.values) }) { session.notify(message) }
     }
 
     /// Closes every session (graceful shutdown ends their streams).
@@ -95,6 +111,6 @@ final class MCPSessions: Sendable {
             defer { table.removeAll() }
             return Array(table.values)
         }
-        for session in all { session.continuation.finish() }
+        for session in all { session.finish() }
     }
 }
