@@ -57,6 +57,9 @@ MEM_CALLS = env_int("MEM_CALLS", 100000)
 MEM_STEP = env_int("MEM_STEP", 25000)
 MEM_CONC = env_int("MEM_CONC", 10)
 MEM_STEP_SECONDS = env_int("MEM_STEP_SECONDS", 150)
+EXTRA_CONC = [int(x) for x in os.environ.get("EXTRA_CONC", "1,50").split(",")]
+QUIET_LOAD = float(os.environ.get("QUIET_LOAD", "0.8"))
+QUIET_WAIT = env_int("QUIET_WAIT", 300)
 HOME_BASE = os.environ.get("HOME_BASE") or tempfile.gettempdir()
 MEM_HOME_BASE = os.environ.get("MEM_HOME_BASE") or tempfile.gettempdir()
 SECRET = "bench-" + secrets.token_hex(32)  # a throwaway SECRET_KEY_BASE (>= 32 characters)
@@ -230,7 +233,7 @@ def one_run(name, c, rnd, method="tools/call", home_base=None, label=None):
     home = tempfile.mkdtemp(prefix="claw-home-", dir=home_base or HOME_BASE) if name == "claw" else None
     token = claw_token(home) if home else None
     rec = {"config": name, "label": label or name, "server": CONFIGS[name][0], "mode": CONFIGS[name][1],
-           "concurrency": c, "round": rnd, "method": method, "duration_s": DURATION}
+           "concurrency": c, "round": rnd, "method": method, "duration_s": DURATION, "load1_before": float(loadavg()[0])}
     if home:
         rec["claw_home_fs"] = fs_type(home)
     srv = Server(name, home, tag="-%s-c%d-r%d-%s" % (label or name, c, rnd, method.replace("/", "_")))
@@ -273,16 +276,21 @@ def fs_type(path):
 
 
 def fsync_probe(folder, seconds=1.0):
-    """fsync()s of a 4 KiB append per second in this folder: the floor under SQLite's synchronous=FULL commits."""
+    """Overwrites of 4 KiB in a preallocated 4 MiB file, each followed by fdatasync(), per second in this folder:
+    what one SQLite WAL commit with synchronous = FULL costs at least (SQLite fdatasync()s the WAL per commit)."""
     d = tempfile.mkdtemp(prefix="fsync-probe-", dir=folder)
     fd = os.open(os.path.join(d, "f"), os.O_WRONLY | os.O_CREAT)
-    lat, t0 = [], time.time()
+    size = 4 << 20
+    os.write(fd, b"\0" * size)
+    os.fsync(fd)
+    lat, t0, off = [], time.time(), 0
     try:
         while time.time() - t0 < seconds:
             a = time.perf_counter()
-            os.write(fd, b"x" * 4096)
-            os.fsync(fd)
+            os.pwrite(fd, b"x" * 4096, off)
+            os.fdatasync(fd)
             lat.append(time.perf_counter() - a)
+            off = (off + 4096) % size
     finally:
         os.close(fd)
         shutil.rmtree(d, ignore_errors=True)
@@ -339,6 +347,53 @@ def memory_run():
     return rec
 
 
+def sync_check(calls=2000, conc=10):
+    """How many fsync()/fdatasync() calls Claw's process makes for `calls` audited tools/call (strace -f -c), on disk.
+    With synchronous = FULL in WAL mode SQLite syncs the WAL at every commit: at least 2 per call here."""
+    if not shutil.which("strace"):
+        return {"skipped": "strace is missing"}
+    home = tempfile.mkdtemp(prefix="claw-home-sync-", dir=HOME_BASE)
+    token = claw_token(home)
+    srv = Server("claw", home, tag="-synccheck")
+    out_file = os.path.join(LOGS, "strace-synccheck.txt")
+    rec = {"calls": calls, "connections": conc, "claw_home_fs": fs_type(home)}
+    try:
+        sids = sessions(srv.url, conc, token)
+        st = subprocess.Popen(["strace", "-f", "-c", "-e", "trace=fsync,fdatasync,sync_file_range", "-o", out_file,
+                               "-p", str(srv.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
+        before = audit_count(home)
+        res = wrk(srv.url, conc, 60, sids, token, "skill:echo", "input", budget=calls, latency=False)
+        time.sleep(0.3)
+        rec["audit_entries"] = audit_count(home) - before
+        rec["calls_ok"] = res["calls_ok"]
+        st.send_signal(signal.SIGINT)
+        try:
+            st.wait(10)
+        except subprocess.TimeoutExpired:
+            st.kill()
+            st.wait(5)
+        counts = {}
+        for line in open(out_file):
+            parts = line.split()
+            if parts and parts[-1] in ("fsync", "fdatasync", "sync_file_range"):
+                counts[parts[-1]] = int(parts[3]) if len(parts) >= 5 else 0
+        rec["sync_calls"] = counts
+        rec["sync_total"] = sum(counts.values())
+    finally:
+        rec["server_exit"] = srv.stop()
+        shutil.rmtree(home, ignore_errors=True)
+    return rec
+
+
+def wait_quiet():
+    """Waits (at most QUIET_WAIT s) for the 1-minute load average to fall below QUIET_LOAD: the machine is shared."""
+    t0 = time.time()
+    while float(loadavg()[0]) >= QUIET_LOAD and time.time() - t0 < QUIET_WAIT:
+        time.sleep(5)
+    return round(time.time() - t0), float(loadavg()[0])
+
+
 def versions():
     v = {}
     v["date_utc"] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
@@ -387,7 +442,7 @@ def fmt(x, nd=1):
     return "–" if x is None else ("{:,.%df}" % nd).format(x)
 
 
-def report(env, probes, recs, extras, mem, t_total):
+def report(env, probes, recs, extras, mem, t_total, sync):
     S = summarize(recs + extras)
     L = []
     L.append("# MCP server under load: Claw beside the official Python SDK")
@@ -409,8 +464,13 @@ def report(env, probes, recs, extras, mem, t_total):
              "two SQLite commits with `synchronous = FULL`). Python: the same echo tool in `MCPServer`, one uvicorn process." % (
                  recs[0].get("claw_home_fs", "?") if recs else "?", WARMUP, DURATION, RUNS))
     L.append("")
-    L.append("Disk under `CLAW_HOME`: " + "; ".join("%s (%s): %s fsync/s, p50 %s ms, p99 %s ms" % (
-        p["folder"], p["fs"], fmt(p["fsyncs_per_s"], 0), p["p50_ms"], p["p99_ms"]) for p in probes) + " (4 KiB append + fsync, 1 s).")
+    L.append("Durable-commit floor (4 KiB overwrite + `fdatasync`, 1 s, what one WAL commit with `synchronous = FULL` costs at "
+             "least): " + "; ".join("%s (%s): %s per s, p50 %s ms, p99 %s ms" % (
+                 p["folder"], p["fs"], fmt(p["fsyncs_per_s"], 0), p["p50_ms"], p["p99_ms"]) for p in probes) + ".")
+    loads = [r["load1_before"] for r in recs + extras if "load1_before" in r]
+    if loads:
+        L.append("1-minute load average before each run: %.2f to %.2f (median %.2f); waited %s s for a quiet machine first." % (
+            min(loads), max(loads), statistics.median(loads), env.get("quiet_wait_s", 0)))
     L.append("")
     L.append("## Throughput and latency (median of %d runs)" % RUNS)
     L.append("")
@@ -449,6 +509,14 @@ def report(env, probes, recs, extras, mem, t_total):
                     "claw-ping": "`ping` instead of tools/call (auth, session, JSON-RPC; no tool, no audit write)"}[r["label"]]
             L.append("| %s | %d | %s | %s | %s | %d | %s |" % (what, r["concurrency"], fmt(r["rps"], 0), fmt(r["p50_ms"], 2),
                                                               fmt(r["p99_ms"], 2), r["errors"], fmt(r["server_cpu"], 2)))
+        L.append("")
+    if sync and "sync_total" in sync:
+        L.append("Sync check (`strace -f -c` on the server, `CLAW_HOME` on %s, %s audited calls at c=%d, %s audit entries written): "
+                 "%s `fsync`/`fdatasync` calls in all (%s), i.e. %.3f per call; `synchronous = FULL` in WAL mode would make at "
+                 "least 2 per call (one per commit: the entry, then the checkpoint)." % (
+                     sync["claw_home_fs"], fmt(sync["calls_ok"], 0), sync["connections"], fmt(sync["audit_entries"], 0),
+                     sync["sync_total"], ", ".join("%s %d" % kv for kv in sorted(sync["sync_calls"].items())) or "none",
+                     sync["sync_total"] / max(1, sync["calls_ok"])))
         L.append("")
     L.append("## Claw: memory over %s calls and the audit check" % fmt(mem["calls_target"], 0))
     L.append("")
@@ -535,8 +603,11 @@ def main():
     for path in (CLAW, PY):
         if not os.access(path, os.X_OK):
             sys.exit("mcp_load.py: %s is missing; run Benchmarks/mcp/run.sh" % path)
+    waited, load = wait_quiet()
+    log("load average %.2f after waiting %d s (aim: below %.2f)" % (load, waited, QUIET_LOAD))
     t_all = time.time()
     env = versions()
+    env["quiet_wait_s"] = waited
     env["load_start"] = loadavg()
     log("session %s, commit %s, logs in %s" % (env["date_utc"], env["commit"], LOGS))
     probes = [fsync_probe(HOME_BASE)]
@@ -555,25 +626,28 @@ def main():
                     name, c, rnd, r["rps"], r["p50_ms"], r["p99_ms"], r["errors"], r["server_cpu"],
                     "  audit-ok %+d" % r["audit_minus_ok"] if "audit_minus_ok" in r else ""))
     extras = []
+    sync = None
     if EXTRA:
-        for c in CONC:
+        for c in EXTRA_CONC:
             if os.path.isdir("/dev/shm"):
                 r = one_run("claw", c, 1, home_base="/dev/shm", label="claw-tmpfs")
                 extras.append(r)
                 log("claw tmpfs c=%d: %.1f req/s p50 %.2f p99 %.2f errors %d CPU %.2f" % (
                     c, r["rps"], r["p50_ms"], r["p99_ms"], r["errors"], r["server_cpu"]))
-        for c in CONC:
+        for c in EXTRA_CONC:
             r = one_run("claw", c, 1, method="ping", label="claw-ping")
             extras.append(r)
             log("claw ping c=%d: %.1f req/s p50 %.2f p99 %.2f errors %d CPU %.2f" % (
                 c, r["rps"], r["p50_ms"], r["p99_ms"], r["errors"], r["server_cpu"]))
+        sync = sync_check()
+        log("sync check: %s" % sync)
     log("memory run: %d calls in steps of %d, CLAW_HOME under %s" % (MEM_CALLS, MEM_STEP, MEM_HOME_BASE))
     mem = memory_run()
     log("memory run: audit %d entries / %d good calls, verify rc %d: %s" % (
         mem["audit_entries_tools_call"], mem.get("calls_ok", -1), mem["audit_verify_rc"], mem["audit_verify"]))
     env["load_end"] = loadavg()
     t_total = time.time() - t_all
-    md, V = report(env, probes, recs, extras, mem, t_total)
+    md, V = report(env, probes, recs, extras, mem, t_total, sync)
     os.makedirs(RESULTS, exist_ok=True)
     with open(os.path.join(RESULTS, "mcp-load.md"), "w") as f:
         f.write(md)
@@ -584,7 +658,7 @@ def main():
                                                     "protocol": PROTO},
                    "fsync_probes": probes,
                    "summary": [dict(label=k[0], method=k[1], concurrency=k[2], **v) for k, v in sorted(S.items())],
-                   "runs": recs, "claw_extras": extras, "memory": mem,
+                   "runs": recs, "claw_extras": extras, "sync_check": sync, "memory": mem,
                    "aims": [{"aim": a, "measured": m, "met": ok} for a, m, ok in V], "seconds": round(t_total, 1)}, f, indent=1)
     log("wrote Benchmarks/results/mcp-load.md and mcp-load.json (%.1f min)" % (t_total / 60))
     print(md)

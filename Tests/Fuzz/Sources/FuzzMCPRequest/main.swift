@@ -74,8 +74,9 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let selector = data[0]
     let body = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
     if selector % 2 == 0 {
-        var headers = ["authorization": "Bearer \(fixture.token)"]
-        if selector % 4 == 0 { headers["mcp-session-id"] = fixture.session }
+        var mutableHeaders = ["authorization": "Bearer \(fixture.token)"]
+        if selector % 4 == 0 { mutableHeaders["mcp-session-id"] = fixture.session }
+        let headers = mutableHeaders
         let reply = blocking { await fixture.endpoint.post(headers: headers, body: body) }
         guard [200, 202, 400, 404, 503].contains(reply.status) else { fatalError("/mcp answered \(reply.status)") }
         if !reply.body.isEmpty, !isJSON(reply.body) { fatalError("/mcp answered a body that is not JSON") }
