@@ -119,7 +119,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ClawStorageTests",
-            dependencies: ["ClawStorage", "ClawSecurity", "ClawWorkflow", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "ClawStorage", "ClawSecurity", "ClawWorkflow", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: clawSwiftSettings
         ),
         .testTarget(

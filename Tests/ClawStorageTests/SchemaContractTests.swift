@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GRDB
 @testable import ClawStorage
 
 @Suite("Storage contract: schema and locations")
@@ -80,5 +81,17 @@ struct SchemaContractTests {
         let error = await #expect(throws: StorageError.self) { try await ClawDatabase.open(location) }
         #expect(error?.code == .unavailable || error?.code == .migration)
         #expect(error.map { "\($0)" }?.contains("hunter2secret") == false)
+    }
+}
+
+@Suite("SQLite durability")
+struct SQLiteDurabilityTests {
+    @Test("The writer commits with synchronous = FULL (GRDB's WAL set-up chooses NORMAL)")
+    func synchronousFull() async throws {
+        try await TestDatabase.with(.sqlite) { database, _ in
+            let driver = try #require(database.driver as? SQLiteDriver)
+            let level = try await driver.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+            #expect(level == 2, "2 is FULL")
+        }
     }
 }

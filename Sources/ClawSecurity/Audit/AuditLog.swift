@@ -50,7 +50,7 @@ public final class AuditLog: Sendable {
     private let tail: Mutex<Tail?>
     private let writer = AsyncLock()
     /// How many times an append that lost a race with another writer is linked again to the new tail.
-    static let maximumConflictRetries = 32
+    static let maximumConflictRetries = 100
     /// What is recorded.
     public let configuration: Configuration
 
@@ -113,21 +113,21 @@ public final class AuditLog: Sendable {
                         ruleID: ruleID, context: context, keyID: currentKeyID, previousMAC: state.mac, mac: [])
                     let mac = AuditEntry.computeMAC(key: key, previousMAC: state.mac, body: unsigned.body())
                     let entry = unsigned.tampered(mac: mac)
-                    try await store.append(entry)
+                    let due = state.sinceCheckpoint + 1 >= configuration.checkpointInterval
+                    let checkpoint = due ? marker(label: "checkpoint", sequence: entry.sequence, mac: mac) : nil
+                    try await store.append(entry, checkpoint: checkpoint)
                     state.sequence = entry.sequence
                     state.mac = mac
-                    state.sinceCheckpoint += 1
+                    state.sinceCheckpoint = due ? 0 : state.sinceCheckpoint + 1
                     tail.withLock { $0 = state }
-                    if state.sinceCheckpoint >= configuration.checkpointInterval {
-                        try await store.saveCheckpoint(marker(label: "checkpoint", sequence: entry.sequence, mac: mac))
-                        tail.withLock { $0?.sinceCheckpoint = 0 }
-                    }
                     return entry
                 } catch {
                     // Reload the tail next time: the store may hold more than we know.
                     tail.withLock { $0 = nil }
                     attempt += 1
                     if error.code != .auditConflict || attempt > Self.maximumConflictRetries { throw error }
+                    // Back off a random moment, growing with the attempts, so racing writers stop colliding.
+                    try? await Task.sleep(for: .microseconds(Int.random(in: 0...(200 * min(attempt, 20)))))
                 }
             }
         }

@@ -12,6 +12,9 @@ public protocol AuditStore: Sendable {
     /// - Throws: ``ClawSecurityError/Code/auditConflict`` when another writer already stored that sequence
     ///   number; ``ClawSecurityError/Code/auditStorage`` when the store cannot be written.
     func append(_ entry: AuditEntry) async throws(ClawSecurityError)
+    /// Appends one entry and, when given, the checkpoint that marks it; a database store does both in one
+    /// transaction (one commit instead of two).
+    func append(_ entry: AuditEntry, checkpoint: AuditCheckpoint?) async throws(ClawSecurityError)
     /// Returns every entry, oldest first.
     func entries() async throws(ClawSecurityError) -> [AuditEntry]
     /// The newest entry, if any.
@@ -28,6 +31,12 @@ public protocol AuditStore: Sendable {
 }
 
 extension AuditStore {
+    /// Appends, then saves the checkpoint: two steps, for stores without transactions.
+    public func append(_ entry: AuditEntry, checkpoint: AuditCheckpoint?) async throws(ClawSecurityError) {
+        try await append(entry)
+        if let checkpoint { try await saveCheckpoint(checkpoint) }
+    }
+
     /// The newest entry, read through ``entries()``; stores that can do better override it.
     public func lastEntry() async throws(ClawSecurityError) -> AuditEntry? { try await entries().last }
 }

@@ -13,12 +13,11 @@ final class SQLiteDriver: SQLDriver {
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.label = "claw"
-        configuration.prepareDatabase { db in
-            // Committed means on disk: a power cut or SIGKILL loses nothing that returned.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // Committed means on disk: a power cut loses nothing that returned. GRDB sets NORMAL on the writer
+            // when it enables WAL (which survives a crashed process, not a crashed machine), so this comes after.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         } catch {
             throw StorageError(.unavailable, "cannot open the SQLite database \(URL(fileURLWithPath: path).lastPathComponent): \(Self.describe(error))")
         }
@@ -68,7 +67,9 @@ final class SQLiteDriver: SQLDriver {
         results.reserveCapacity(statements.count)
         for statement in statements {
             let arguments = StatementArguments(statement.arguments.map(Self.databaseValue))
-            let cursor = try Row.fetchCursor(db, sql: statement.sql, arguments: arguments)
+            // Claw's statements are a small fixed set: compile each once per connection.
+            let compiled = try db.cachedStatement(sql: statement.sql)
+            let cursor = try Row.fetchCursor(compiled, arguments: arguments)
             var rows = [SQLRow]()
             while let row = try cursor.next() {
                 rows.append(SQLRow(values: row.databaseValues.map(Self.sqlValue)))

@@ -17,6 +17,15 @@ public struct DatabaseAuditStore: AuditStore {
         }
     }
 
+    /// Appends an entry and its checkpoint in one transaction: one commit.
+    public func append(_ entry: AuditEntry, checkpoint: AuditCheckpoint?) async throws(ClawSecurityError) {
+        var statements = [SQLStatement(
+            "INSERT INTO claw_audit_entries (sequence, recorded_at, line) VALUES (?, ?, ?)",
+            [.integer(Int64(entry.sequence)), SQLValue(entry.timestamp), .text(entry.jsonLine)])]
+        if let checkpoint { statements.append(Self.saveMarker("checkpoint", checkpoint)) }
+        try await guarded { () async throws(StorageError) in _ = try await driver.transaction(statements) }
+    }
+
     /// Every entry, oldest first.
     public func entries() async throws(ClawSecurityError) -> [AuditEntry] {
         let rows = try await guarded { () async throws(StorageError) -> [SQLRow] in try await driver.query("SELECT line FROM claw_audit_entries ORDER BY sequence") }

@@ -151,11 +151,14 @@ public final class SkillRuntime: Sendable {
     /// Sanitizes every string in a JSON value, keys included, keeping its structure.
     public func sanitize(_ value: JSONValue) -> JSONValue { sanitizer.sanitizedJSON(value) }
 
+    static let watchdog = TimeoutWatchdog()
+
     static func withTimeout<T: Sendable>(_ timeout: Duration, skill: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await body() }
             group.addTask {
-                try await Task.sleep(for: timeout)
+                // One shared timer for every step (see TimeoutWatchdog): no timer outlives its call.
+                guard await watchdog.expired(after: timeout) else { throw CancellationError() }
                 return nil
             }
             defer { group.cancelAll() }
