@@ -115,7 +115,12 @@ public final class AuditLog: Sendable {
                     let entry = unsigned.tampered(mac: mac)
                     let due = state.sinceCheckpoint + 1 >= configuration.checkpointInterval
                     let checkpoint = due ? marker(label: "checkpoint", sequence: entry.sequence, mac: mac) : nil
-                    try await store.append(entry, checkpoint: checkpoint)
+                    if let transactional = store as? any TransactionalAuditStore {
+                        try await transactional.append(entry, checkpoint: checkpoint)
+                    } else {
+                        try await store.append(entry)
+                        if let checkpoint { try await store.saveCheckpoint(checkpoint) }
+                    }
                     state.sequence = entry.sequence
                     state.mac = mac
                     state.sinceCheckpoint = due ? 0 : state.sinceCheckpoint + 1

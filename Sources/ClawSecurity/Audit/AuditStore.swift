@@ -12,9 +12,6 @@ public protocol AuditStore: Sendable {
     /// - Throws: ``ClawSecurityError/Code/auditConflict`` when another writer already stored that sequence
     ///   number; ``ClawSecurityError/Code/auditStorage`` when the store cannot be written.
     func append(_ entry: AuditEntry) async throws(ClawSecurityError)
-    /// Appends one entry and, when given, the checkpoint that marks it; a database store does both in one
-    /// transaction (one commit instead of two).
-    func append(_ entry: AuditEntry, checkpoint: AuditCheckpoint?) async throws(ClawSecurityError)
     /// Returns every entry, oldest first.
     func entries() async throws(ClawSecurityError) -> [AuditEntry]
     /// The newest entry, if any.
@@ -30,13 +27,14 @@ public protocol AuditStore: Sendable {
     func checkpoint() async throws(ClawSecurityError) -> AuditCheckpoint?
 }
 
-extension AuditStore {
-    /// Appends, then saves the checkpoint: two steps, for stores without transactions.
-    public func append(_ entry: AuditEntry, checkpoint: AuditCheckpoint?) async throws(ClawSecurityError) {
-        try await append(entry)
-        if let checkpoint { try await saveCheckpoint(checkpoint) }
-    }
+/// A store that can write an entry and the checkpoint that marks it in one transaction (one commit instead
+/// of two); ``AuditLog`` uses it when the store offers it.
+public protocol TransactionalAuditStore: AuditStore {
+    /// Appends one entry and, when given, its checkpoint, atomically.
+    func append(_ entry: AuditEntry, checkpoint: AuditCheckpoint?) async throws(ClawSecurityError)
+}
 
+extension AuditStore {
     /// The newest entry, read through ``entries()``; stores that can do better override it.
     public func lastEntry() async throws(ClawSecurityError) -> AuditEntry? { try await entries().last }
 }

@@ -4,7 +4,7 @@
 /// Claw cannot rewrite history through this store. Several processes may append to the same chain: the
 /// sequence number is the primary key, so a lost race surfaces as ``ClawSecurityError/Code/auditConflict``
 /// and ``AuditLog`` links its entry to the new tail.
-public struct DatabaseAuditStore: AuditStore {
+public struct DatabaseAuditStore: TransactionalAuditStore {
     let driver: any SQLDriver
     let clock: WallClock
 
