@@ -803,11 +803,12 @@ def storage(swift, peers):
     append_pg = figures.get("Storage.auditAppend.postgres")
     if one and append_pg:
         print()
-        print("Commits per second, one client on PostgreSQL: Claw's default audit append %s (2 × %s appends/s), "
-              "pgbench -N %s: %.2f× pgbench's." % (fr(2 * append_pg), fr(append_pg), fr(one), 2 * append_pg / one))
+        print("Commits per second, one client on PostgreSQL: Claw's default audit append %s (1 commit per append), "
+              "pgbench -N %s: %.2f× pgbench's." % (fr(append_pg), fr(one), append_pg / one))
     floor = claw_sql.get("tps")
     if floor and append_pg:
         print("Claw's default audit append on PostgreSQL runs at %.2f× the rate of its own two statements sent by pgbench "
+              "(each committed on its own there) "
               "(%s against %s appends/s): %s per append on top of the SQL's %s." % (
                   append_pg / floor, fr(append_pg), fr(floor), fmt(1e9 / append_pg - 1e9 / floor), fmt(1e9 / floor)))
 
