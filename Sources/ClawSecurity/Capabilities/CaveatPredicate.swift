@@ -60,15 +60,7 @@ public struct CaveatPredicate: Sendable, Hashable, CustomStringConvertible {
             guard let (key, op, value) = Self.split(b) else { throw Self.invalid("is not 'name operator value'") }
             switch op {
             case .equal where Self.equals(key, "permissions"):
-                var names = [String]()
-                var start = value.startIndex
-                for i in value.startIndex...value.endIndex where i == value.endIndex || value[i] == UInt8(ascii: ",") {
-                    let name = Self.trimmed(UnsafeBufferPointer(rebasing: value[start..<i]))
-                    guard Self.isName(name) else { throw Self.invalid("lists an invalid permission name") }
-                    names.append(String(decoding: name, as: UTF8.self))
-                    start = i + 1
-                }
-                return .permissions(names)
+                return .permissions(try Self.list(value, valid: Self.isName, what: "permission name"))
             case .lessOrEqual where Self.equals(key, "chain_depth"):
                 guard !value.isEmpty, value.count <= 4, value.allSatisfy({ $0 >= 48 && $0 <= 57 }),
                     value.count == 1 || value.first != UInt8(ascii: "0")
@@ -87,15 +79,7 @@ public struct CaveatPredicate: Sendable, Hashable, CustomStringConvertible {
                 guard Self.isName(value) else { throw Self.invalid("needs a skill name") }
                 return .skill(String(decoding: value, as: UTF8.self))
             case .equal where Self.equals(key, "tools"):
-                var patterns = [Glob]()
-                var start = value.startIndex
-                for i in value.startIndex...value.endIndex where i == value.endIndex || value[i] == UInt8(ascii: ",") {
-                    let pattern = Self.trimmed(UnsafeBufferPointer(rebasing: value[start..<i]))
-                    guard Self.isToolPattern(pattern) else { throw Self.invalid("lists an invalid tool pattern") }
-                    patterns.append(Glob(String(decoding: pattern, as: UTF8.self)))
-                    start = i + 1
-                }
-                return .tools(patterns)
+                return .tools(try Self.list(value, valid: Self.isToolPattern, what: "tool pattern").map(Glob.init))
             default:
                 throw Self.invalid("is not a caveat Claw understands")
             }
@@ -103,6 +87,21 @@ public struct CaveatPredicate: Sendable, Hashable, CustomStringConvertible {
     }
 
     private init(kind: Kind) { self.kind = kind }
+
+    /// Splits a comma-separated list, trimming each item, which must pass `valid`.
+    static func list(
+        _ value: UnsafeBufferPointer<UInt8>, valid: (UnsafeBufferPointer<UInt8>) -> Bool, what: String
+    ) throws(ClawSecurityError) -> [String] {
+        var items = [String]()
+        var start = value.startIndex
+        for i in value.startIndex...value.endIndex where i == value.endIndex || value[i] == UInt8(ascii: ",") {
+            let item = trimmed(UnsafeBufferPointer(rebasing: value[start..<i]))
+            guard valid(item) else { throw invalid("lists an invalid \(what)") }
+            items.append(String(decoding: item, as: UTF8.self))
+            start = i + 1
+        }
+        return items
+    }
 
     static func invalid(_ what: String) -> ClawSecurityError {
         ClawSecurityError(.invalidCaveat, "the caveat \(what)")

@@ -48,24 +48,6 @@ public final class RevocationList: Service, Sendable {
 
     /// Refreshes now, then on every announcement and every `ttl`, until cancelled or shut down.
     public func run() async throws {
-        let changes = driver.changes(RevocationStore.channel)
-        await refresh()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { [self] in
-                for await _ in changes.cancelOnGracefulShutdown() { await refresh() }
-            }
-            group.addTask { [self] in
-                while !Task.isCancelled {
-                    do {
-                        try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.ttl) }
-                    } catch {
-                        return
-                    }
-                    await refresh()
-                }
-            }
-            await group.next()
-            group.cancelAll()
-        }
+        await RefreshLoop.run(changes: driver.changes(RevocationStore.channel), ttl: ttl) { [self] in await refresh() }
     }
 }
