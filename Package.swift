@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "ClawWorkflow", targets: ["ClawWorkflow"]),
         .library(name: "ClawGateways", targets: ["ClawGateways"]),
         .library(name: "ClawStorage", targets: ["ClawStorage"]),
+        .library(name: "ClawSkills", targets: ["ClawSkills"]),
         .executable(name: "claw", targets: ["ClawAgent"]),
     ],
     dependencies: [
@@ -31,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         .target(
@@ -45,6 +48,7 @@ let package = Package(
             name: "ClawWorkflow",
             dependencies: [
                 "ClawSecurity",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: clawSwiftSettings
@@ -78,8 +82,23 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: clawSwiftSettings
+        ),
+        .target(
+            name: "ClawSkills",
+            dependencies: [
+                "ClawSecurity",
+                "ClawWorkflow",
+                "ClawStorage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: clawSwiftSettings
         ),
@@ -90,6 +109,7 @@ let package = Package(
                 "ClawWorkflow",
                 "ClawStorage",
                 "ClawGateways",
+                "ClawSkills",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -135,8 +155,20 @@ let package = Package(
             swiftSettings: clawSwiftSettings
         ),
         .testTarget(
+            name: "ClawSkillsTests",
+            dependencies: [
+                "ClawSkills",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: clawSwiftSettings
+        ),
+        .testTarget(
             name: "ClawAgentTests",
-            dependencies: ["ClawSecurity", "ClawStorage"],
+            dependencies: [
+                "ClawSecurity", "ClawStorage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             swiftSettings: clawSwiftSettings
         ),
         .testTarget(

@@ -1,3 +1,5 @@
+import Crypto
+
 /// What skills reach through ``SkillContext``: models, the web, memory and messages. The agent supplies a
 /// real implementation; tests supply fakes. Every call is authorized before it gets here.
 public protocol SkillServices: Sendable {
@@ -87,6 +89,23 @@ public struct ApprovalRequest: Sendable, Hashable {
     public let runID: String?
     /// What started it.
     public let trigger: Trigger
+    /// The input it will run with.
+    public let arguments: JSONValue
+
+    /// Creates a request.
+    public init(subject: String, runID: String?, trigger: Trigger, arguments: JSONValue = .null) {
+        self.subject = subject
+        self.runID = runID
+        self.trigger = trigger
+        self.arguments = arguments
+    }
+
+    /// A digest of exactly what will run: the first 16 hex digits of SHA-256 over the canonical JSON of
+    /// the subject and its arguments. A challenge shows it, so an approval is for this action only.
+    public var digest: String {
+        let canonical = JSONValue.object(["subject": .string(subject), "arguments": arguments]).canonicalText
+        return String(Hex.encode(Array(SHA256.hash(data: Array(canonical.utf8)))).prefix(16))
+    }
 }
 
 /// What started a run: the entry point and the authenticated identity behind it.

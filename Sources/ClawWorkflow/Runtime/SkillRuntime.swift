@@ -117,7 +117,7 @@ public final class SkillRuntime: Sendable {
         let token = parentToken.map { $0.attenuated(caveats) } ?? minter.mint(caveats: caveats)
         // 3. Approval, whatever started the run.
         if entry.descriptor.requiresApproval {
-            try await requireApproval(ApprovalRequest(subject: name, runID: runID, trigger: trigger))
+            try await requireApproval(ApprovalRequest(subject: name, runID: runID, trigger: trigger, arguments: input))
         }
         // 4. Breaker and timeout.
         let context = SkillContext(

@@ -92,7 +92,7 @@ public final class WorkflowExecutor: Sendable {
         }
         if workflow.requiresApproval {
             do {
-                try await runtime.requireApproval(ApprovalRequest(subject: workflow.name, runID: id, trigger: trigger))
+                try await runtime.requireApproval(ApprovalRequest(subject: workflow.name, runID: id, trigger: trigger, arguments: input))
             } catch {
                 return await finish(.refused, "workflow '\(workflow.name)' was not approved")
             }

@@ -1,0 +1,2 @@
+@_exported import ClawSecurity
+@_exported import ClawWorkflow
