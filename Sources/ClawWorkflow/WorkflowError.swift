@@ -30,6 +30,8 @@ public struct WorkflowError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let approvalRefused = Code("approval.refused")
         /// The executor is running as many runs as it may.
         public static let tooManyRuns = Code("workflow.too_many_runs")
+        /// A skill's input is missing a field or has the wrong shape.
+        public static let invalidInput = Code("skill.invalid_input")
         /// A step failed and the workflow halted.
         public static let stepFailed = Code("workflow.step_failed")
         /// The run was cancelled.

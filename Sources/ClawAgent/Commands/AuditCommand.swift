@@ -40,7 +40,7 @@ struct AuditCommand: ParsableCommand {
                 let key = try CommandFailure.guarding { try Hex.decode(keyHex) }
                 log = AuditLog(store: store, key: SymmetricKey(data: key))
             } else {
-                log = AuditLog(store: store, keyRing: try CommandFailure.guarding { try KeyRing.fromEnvironment() })
+                log = AuditLog(store: store, keyRing: try StateDatabase.keyRing())
             }
             let verification: Result<AuditLog.Verification, ClawSecurityError>
             do throws(ClawSecurityError) {

@@ -114,7 +114,7 @@ struct ImportAlexClawCommand: AsyncParsableCommand {
             throw CommandFailure.fail("the environment variable \(secretVariable) (AlexClaw's SECRET_KEY_BASE) is not set")
         }
         let alexRing = try CommandFailure.guarding { try KeyRing(secretKeyBase: alexSecret) }
-        let keyRing = try CommandFailure.guarding { try KeyRing.fromEnvironment() }
+        let keyRing = try StateDatabase.keyRing()
         let source = try await StateDatabase.guarding { () async throws(StorageError) in try PostgresLocation(url: databaseURL) }
         let database = try await StateDatabase.open()
         let report = try await StateDatabase.guarding { () async throws(StorageError) in

@@ -36,7 +36,7 @@ struct ConfigCommand: ParsableCommand {
         var keepNewline = false
 
         func run() throws {
-            let box = try CommandFailure.guarding { SecretBox(keyRing: try KeyRing.fromEnvironment()) }
+            let box = SecretBox(keyRing: try StateDatabase.keyRing())
             var input = try StandardStreams.readInput(limit: box.configuration.maximumPlaintextBytes + 2)
             if !keepNewline { input = StandardStreams.droppingTrailingNewline(input) }
             let sealed = try CommandFailure.guarding {
@@ -59,7 +59,7 @@ struct ConfigCommand: ParsableCommand {
         var name: String
 
         func run() throws {
-            let box = try CommandFailure.guarding { SecretBox(keyRing: try KeyRing.fromEnvironment()) }
+            let box = SecretBox(keyRing: try StateDatabase.keyRing())
             let input = try StandardStreams.readInput(limit: 4 * box.configuration.maximumPlaintextBytes)
             guard let text = String(validating: input, as: UTF8.self) else {
                 throw CommandFailure.fail("the sealed value is not UTF-8 text")

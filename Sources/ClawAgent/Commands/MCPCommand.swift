@@ -37,7 +37,7 @@ struct MCPCommand: AsyncParsableCommand {
         var readOnly = false
 
         func run() async throws {
-            let keyRing = try CommandFailure.guarding { try KeyRing.fromEnvironment() }
+            let keyRing = try StateDatabase.keyRing()
             var lifetime: TimeInterval?
             if let expires {
                 guard let parsed = MCPTokens.parseLifetime(expires) else {
@@ -73,7 +73,7 @@ struct MCPCommand: AsyncParsableCommand {
 
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Serve /mcp, /healthz and (when a webhook secret is set) /webhooks/github over HTTP.",
+            abstract: "Serve /mcp, /healthz and (when a webhook secret is set) /webhooks/github over HTTP, without the chat gateways.",
             discussion: """
                 Skills: the built-in ones. Workflows, policies, settings, runs and the audit chain come from the \
                 state database. GitHub webhooks are served when the setting github.webhook_secret (sealed) or \
@@ -97,55 +97,24 @@ struct MCPCommand: AsyncParsableCommand {
         var maxBodyBytes = 1 << 20
 
         func run() async throws {
-            guard (0...65535).contains(port) else { throw CommandFailure.fail("--port must be 0 to 65535") }
-            guard (tlsCertificate == nil) == (tlsKey == nil) else { throw CommandFailure.fail("--tls-certificate and --tls-key go together") }
-            let keyRing = try CommandFailure.guarding { try KeyRing.fromEnvironment() }
-            let logger = { var l = Logger(label: "claw"); l.logLevel = .info; return l }()
+            var options = try ServeCommand.options(host: host, port: port, tlsCertificate: tlsCertificate, tlsKey: tlsKey, maxBodyBytes: maxBodyBytes)
+            options.chat = false
+            let keyRing = try StateDatabase.keyRing()
+            let logger = ServeCommand.logger()
             let database = try await StateDatabase.open()
-            let registry = SkillRegistry()
-            try BuiltinSkills.register(in: registry)
-            let policies = PolicySynchronizer(database: database)
-            let revocations = RevocationList(database: database)
-            let audit = AuditLog(store: database.audit, keyRing: keyRing)
-            let runtime = SkillRuntime(registry: registry, keyRing: keyRing, policy: policies.engine, audit: audit)
-            let executor = WorkflowExecutor(runtime: runtime, store: database.runs)
-            let endpoint = MCPEndpoint(
-                keyRing: keyRing, registry: registry, runtime: runtime, executor: executor, policy: policies.engine, audit: audit,
-                database: database, revocations: revocations, logger: logger)
-            let github = try await Self.githubWebhooks(database: database, keyRing: keyRing, audit: audit, executor: executor)
-            let configuration = HTTPServerConfiguration(
-                host: host, port: port,
-                tls: tlsCertificate.map { .init(certificatePath: $0, privateKeyPath: tlsKey!) }, maximumBodyBytes: maxBodyBytes)
-            let server = ClawHTTPServer(configuration: configuration, mcp: endpoint, github: github, logger: logger) { bound in
-                logger.info("serving", metadata: ["address": "\(host):\(bound)", "database": "\(database.location)"])
+            let assembly: AgentAssembly
+            let host = options.host
+            do {
+                assembly = try await AgentAssembly.make(options: options, database: database, keyRing: keyRing, logger: logger) { bound in
+                    logger.info("serving", metadata: ["address": "\(host):\(bound)", "database": "\(database.location)"])
+                }
+            } catch {
+                await database.close()
+                throw error
             }
-            let group = ServiceGroup(
-                services: [policies, revocations, AuditPruningService(log: audit), endpoint, server],
-                gracefulShutdownSignals: [.sigint, .sigterm], logger: logger)
+            let group = assembly.group(logger: logger)
             try await group.run()
             await database.close()
-        }
-
-        /// The webhook endpoint, when a secret is configured: the sealed setting (revealed with an audit entry)
-        /// or the environment; bindings from `github.events.<event>` settings.
-        static func githubWebhooks(
-            database: ClawDatabase, keyRing: KeyRing, audit: AuditLog, executor: WorkflowExecutor
-        ) async throws -> GitHubWebhooks? {
-            let settings = database.settings(keyRing: keyRing)
-            var secret = ProcessInfo.processInfo.environment["GITHUB_WEBHOOK_SECRET"]
-            if secret == nil || secret!.isEmpty {
-                secret = try await StateDatabase.guarding { () async throws(StorageError) in
-                    try await settings.reveal(.githubWebhookSecret, purpose: "claw mcp serve: GitHub webhooks", audit: audit)
-                }
-            }
-            guard let secret, !secret.isEmpty else { return nil }
-            var bindings = [String: [String]]()
-            let all = try await StateDatabase.guarding { () async throws(StorageError) in try await settings.all() }
-            for setting in all where setting.name.hasPrefix("github.events.") {
-                let event = String(setting.name.dropFirst("github.events.".count))
-                bindings[event] = (setting.value ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            }
-            return GitHubWebhooks(configuration: .init(secret: secret, bindings: bindings), executor: executor, database: database, audit: audit)
         }
     }
 }

@@ -14,7 +14,7 @@ struct SettingsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print every setting, sensitive values as [redacted].")
 
         func run() async throws {
-            let keyRing = try CommandFailure.guarding { try KeyRing.fromEnvironment() }
+            let keyRing = try StateDatabase.keyRing()
             let database = try await StateDatabase.open()
             let all = try await StateDatabase.guarding { () async throws(StorageError) in try await database.settings(keyRing: keyRing).all() }
             await database.close()
@@ -37,7 +37,7 @@ struct SettingsCommand: AsyncParsableCommand {
         var sensitive = false
 
         func run() async throws {
-            let keyRing = try CommandFailure.guarding { try KeyRing.fromEnvironment() }
+            let keyRing = try StateDatabase.keyRing()
             let key = try await StateDatabase.guarding { () async throws(StorageError) in try SettingKey(name, sensitive: sensitive) }
             let bytes = StandardStreams.droppingTrailingNewline(try StandardStreams.readInput(limit: 1 << 20))
             guard let value = String(validating: bytes, as: UTF8.self) else { throw CommandFailure.fail("the value is not UTF-8") }
@@ -55,7 +55,7 @@ struct SettingsCommand: AsyncParsableCommand {
         var name: String
 
         func run() async throws {
-            let keyRing = try CommandFailure.guarding { try KeyRing.fromEnvironment() }
+            let keyRing = try StateDatabase.keyRing()
             let database = try await StateDatabase.open()
             let existed = try await StateDatabase.guarding { () async throws(StorageError) in try await database.settings(keyRing: keyRing).delete(name) }
             await database.close()

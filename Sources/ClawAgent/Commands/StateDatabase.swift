@@ -17,6 +17,22 @@ enum StateDatabase {
         return URL(fileURLWithPath: environment[DatabaseLocation.homeEnvironmentVariable].flatMap { $0.isEmpty ? nil : $0 } ?? ".claw")
     }
 
+    /// The key ring every command uses: SECRET_KEY_BASE from the environment, else the state folder's
+    /// `secret_key_base` file (which only `claw serve` creates).
+    static func keyRing(create: Bool = false) throws -> KeyRing {
+        try keyRingWithSource(create: create).0
+    }
+
+    /// The key ring and where it came from.
+    static func keyRingWithSource(create: Bool) throws -> (KeyRing, SecretKeyBaseFile.Source) {
+        do {
+            return try SecretKeyBaseFile().keyRing(create: create)
+        } catch {
+            CommandFailure.printError(error.description)
+            throw ExitCode(CommandFailure.status)
+        }
+    }
+
     /// Runs a storage operation, turning a ``StorageError`` into one line and exit status 2.
     static func guarding<R>(_ body: () async throws(StorageError) -> R) async throws -> R {
         do {

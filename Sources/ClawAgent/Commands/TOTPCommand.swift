@@ -1,13 +1,14 @@
 import ArgumentParser
 import ClawSecurity
+import ClawStorage
 import Foundation
 
 /// `claw totp`: enrol, compute and check time-based one-time passwords.
-struct TOTPCommand: ParsableCommand {
+struct TOTPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "totp",
         abstract: "Create TOTP secrets, print codes and verify them (RFC 6238).",
-        subcommands: [New.self, Code.self, Verify.self]
+        subcommands: [Setup.self, New.self, Code.self, Verify.self]
     )
 
     /// Parameters every subcommand shares.
@@ -26,6 +27,61 @@ struct TOTPCommand: ParsableCommand {
                 throw CommandFailure.fail("unknown algorithm '\(algorithm)'; use sha1, sha256 or sha512")
             }
             return TOTP.Configuration(algorithm: algorithm, digits: digits, period: period)
+        }
+    }
+
+    struct Setup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Enrol the agent's 2FA: print a new secret, then read a code from it on standard input to confirm.",
+            discussion: """
+                The secret is sealed in the state database (SECRET_KEY_BASE or the state folder's secret_key_base, \
+                created when missing). Nothing changes until a valid code from the new secret is entered. When 2FA \
+                is already enrolled, --current-code must be a valid code of the current secret. This (or /setup 2fa \
+                on the console) is the only place the secret is shown; chat gateways never send it.
+                """)
+
+        @Option(help: "The enrolled account.")
+        var account = "owner"
+
+        @Option(help: "The issuer shown in the authenticator app.")
+        var issuer = "Claw"
+
+        @Option(help: "A code of the current secret, to re-enrol.")
+        var currentCode: String?
+
+        func run() async throws {
+            let keyRing = try StateDatabase.keyRing(create: true)
+            let database = try await StateDatabase.open()
+            let store = database.twoFactor(keyRing: keyRing)
+            let enrolled = try await StateDatabase.guarding { () async throws(StorageError) in try await store.state(account: account) != nil }
+            if enrolled {
+                guard let currentCode else {
+                    await database.close()
+                    throw CommandFailure.fail("2FA is already enrolled for \(account): pass --current-code with a code of the current secret")
+                }
+                let outcome = try await StateDatabase.guarding { () async throws(StorageError) in try await store.verify(currentCode, account: account) }
+                guard case .accepted = outcome else {
+                    await database.close()
+                    throw CommandFailure.fail("the current code was not accepted")
+                }
+            }
+            let totp = try CommandFailure.guarding { try TOTP.random() }
+            print("secret: \(totp.base32Secret)")
+            print("uri: \(OTPAuthURI(totp: totp, issuer: issuer, account: account).string)")
+            print("Add it to your authenticator app, then enter the code it shows:")
+            guard let line = readLine(), let step = totp.match(line.trimmingCharacters(in: .whitespaces), at: Date()) else {
+                await database.close()
+                throw CommandFailure.fail("the code does not match the new secret; nothing was changed")
+            }
+            try await StateDatabase.guarding { () async throws(StorageError) in
+                try await store.enroll(account: account, totp: totp)
+                _ = try await store.accept(account: account, step: step)
+            }
+            let audit = AuditLog(store: database.audit, keyRing: keyRing)
+            _ = try? await audit.record(event: "2fa.enrolled", outcome: "allow", reason: "enrolled with claw totp setup",
+                                        context: ["account": .string(account), "by": "cli"])
+            await database.close()
+            print("2FA enrolled for \(account).")
         }
     }
 

@@ -54,7 +54,7 @@ struct TokenCommand: ParsableCommand {
             if let raw = try key.rawKey() {
                 token = CapabilityToken.mint(rootKey: raw, caveats: caveats)
             } else {
-                token = CapabilityToken.mint(keyRing: try CommandFailure.guarding { try KeyRing.fromEnvironment() }, caveats: caveats)
+                token = CapabilityToken.mint(keyRing: try StateDatabase.keyRing(), caveats: caveats)
             }
             print(token.serialized())
         }
@@ -131,7 +131,7 @@ struct TokenCommand: ParsableCommand {
             if let raw = try key.rawKey() {
                 verifier = CapabilityVerifier(rootKey: raw, clock: clock)
             } else {
-                verifier = CapabilityVerifier(keyRing: try CommandFailure.guarding { try KeyRing.fromEnvironment() }, clock: clock)
+                verifier = CapabilityVerifier(keyRing: try StateDatabase.keyRing(), clock: clock)
             }
             let request = CapabilityRequest(permission: permission, skill: skill, chainDepth: depth, workflowRun: runID)
             do throws(ClawSecurityError) {

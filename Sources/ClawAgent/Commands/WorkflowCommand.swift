@@ -83,7 +83,7 @@ struct WorkflowCommand: AsyncParsableCommand {
             }
             let keyRing: KeyRing
             if ProcessInfo.processInfo.environment[KeyRing.environmentVariable] != nil {
-                keyRing = try CommandFailure.guarding { try KeyRing.fromEnvironment() }
+                keyRing = try StateDatabase.keyRing()
             } else {
                 keyRing = try KeyRing(secretKeyBase: SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
             }

@@ -8,7 +8,7 @@ import NIOCore
 import NIOSSL
 import ServiceLifecycle
 
-/// Claw's HTTP server: `GET /healthz`, the MCP endpoint at `/mcp` and GitHub webhooks at
+/// Claw's HTTP server: `GET /healthz`, the MCP endpoint at `/mcp`, Discord interactions at `/discord/interactions` and GitHub webhooks at
 /// `/webhooks/github`, on Hummingbird, as a ServiceLifecycle `Service` with graceful shutdown.
 ///
 /// It binds 127.0.0.1 unless told otherwise; bodies past the limit get 413; idle connections close;
@@ -20,6 +20,7 @@ public final class ClawHTTPServer: Service, Sendable {
     public let configuration: HTTPServerConfiguration
     let mcp: MCPEndpoint?
     let github: GitHubWebhooks?
+    let discord: DiscordInteractions?
     let logger: Logger
     let onRunning: @Sendable (Int) async -> Void
 
@@ -28,15 +29,18 @@ public final class ClawHTTPServer: Service, Sendable {
     ///   - configuration: Address, TLS and limits.
     ///   - mcp: The MCP endpoint, or `nil` to leave `/mcp` unrouted.
     ///   - github: The GitHub webhook endpoint, or `nil`.
+    ///   - discord: The Discord interactions endpoint (`POST /discord/interactions`), or `nil` to leave it
+    ///     unrouted. Its own ``DiscordInteractions/run()`` must run too (as another service).
     ///   - logger: Where requests and failures are logged (no bodies, no tokens).
     ///   - onRunning: Called with the bound port once the server listens.
     public init(
         configuration: HTTPServerConfiguration = .init(), mcp: MCPEndpoint?, github: GitHubWebhooks?,
-        logger: Logger = Logger(label: "claw.http"), onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        discord: DiscordInteractions? = nil, logger: Logger = Logger(label: "claw.http"), onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.mcp = mcp
         self.github = github
+        self.discord = discord
         self.logger = logger
         self.onRunning = onRunning
     }
@@ -116,6 +120,12 @@ public final class ClawHTTPServer: Service, Sendable {
             router.post("/webhooks/github") { request, _ -> Response in
                 let body = try await Self.body(request, limit: limit)
                 return Self.response(await github.handle(headers: Self.headers(request), body: body).reply)
+            }
+        }
+        if let discord {
+            router.post("/discord/interactions") { request, _ -> Response in
+                let body = try await Self.body(request, limit: limit)
+                return Self.response(await discord.handle(headers: Self.headers(request), body: body))
             }
         }
         return router

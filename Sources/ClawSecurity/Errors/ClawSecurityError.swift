@@ -88,6 +88,23 @@ public struct ClawSecurityError: Error, Hashable, Sendable, CustomStringConverti
         public static let invalidPatterns = Code("sanitizer.invalid_patterns")
         /// A pattern file could not be read.
         public static let patternsUnreadable = Code("sanitizer.patterns_unreadable")
+        /// A network destination was refused: a non-public address, a metadata host name, or no address.
+        public static let refusedAddress = Code("network.refused_address")
+        /// A network address or an allow-list entry was not a valid literal or CIDR.
+        public static let invalidAddress = Code("network.invalid_address")
+        /// A command line was malformed or out of bounds (empty, too long, too many arguments, an unterminated
+        /// quote, a control character); the reason names the problem, never the line.
+        public static let shellRefused = Code("shell.refused")
+        /// A command line held a shell metacharacter; the reason names the character's class.
+        public static let shellMetacharacter = Code("shell.metacharacter")
+        /// A command's program or arguments matched no allow rule; the reason names the program only.
+        public static let shellNotAllowed = Code("shell.not_allowed")
+        /// A shell allow rule was malformed; the reason names the problem.
+        public static let shellInvalidRule = Code("shell.invalid_rule")
+        /// The shell skill is disabled by configuration.
+        public static let shellDisabled = Code("shell.disabled")
+        /// An approved command could not be started (program not found, bad working directory).
+        public static let shellLaunchFailed = Code("shell.launch_failed")
     }
 
     /// The stable code; compare on this.
@@ -187,4 +204,20 @@ extension ClawSecurityError {
     public static let invalidPatterns = Self(.invalidPatterns, "")
     /// A prototype for comparing codes.
     public static let patternsUnreadable = Self(.patternsUnreadable, "")
+    /// A prototype for comparing codes.
+    public static let refusedAddress = Self(.refusedAddress, "")
+    /// A prototype for comparing codes.
+    public static let invalidAddress = Self(.invalidAddress, "")
+    /// A prototype for comparing codes.
+    public static let shellRefused = Self(.shellRefused, "")
+    /// A prototype for comparing codes.
+    public static let shellMetacharacter = Self(.shellMetacharacter, "")
+    /// A prototype for comparing codes.
+    public static let shellNotAllowed = Self(.shellNotAllowed, "")
+    /// A prototype for comparing codes.
+    public static let shellInvalidRule = Self(.shellInvalidRule, "")
+    /// A prototype for comparing codes.
+    public static let shellDisabled = Self(.shellDisabled, "")
+    /// A prototype for comparing codes.
+    public static let shellLaunchFailed = Self(.shellLaunchFailed, "")
 }

@@ -48,10 +48,22 @@ public struct SettingKey: Sendable, Hashable, CustomStringConvertible {
     public static let telegramBotToken = SettingKey(known: "telegram.bot_token", sensitive: true)
     /// The Telegram chat id the agent answers.
     public static let telegramChatID = SettingKey(known: "telegram.chat_id", sensitive: false)
+    /// The ids of the Telegram users whose messages the agent accepts, comma-separated.
+    public static let telegramAllowedUserIDs = SettingKey(known: "telegram.allowed_user_ids", sensitive: false)
+    /// The Telegram gateway's `getUpdates` offset (last handled update id + 1), so a restart handles nothing twice.
+    public static let telegramUpdateOffset = SettingKey(known: "telegram.update_offset", sensitive: false)
     /// The Discord bot token.
     public static let discordBotToken = SettingKey(known: "discord.bot_token", sensitive: true)
     /// The Discord application's public key (Ed25519, for interaction signatures).
     public static let discordPublicKey = SettingKey(known: "discord.public_key", sensitive: false)
+    /// The Discord application's id (for interaction follow-ups).
+    public static let discordApplicationID = SettingKey(known: "discord.application_id", sensitive: false)
+    /// The Discord guild (server) ids whose slash commands are accepted, comma-separated.
+    public static let discordGuildIDs = SettingKey(known: "discord.guild_ids", sensitive: false)
+    /// The Discord user ids whose slash commands are accepted, comma-separated.
+    public static let discordAllowedUserIDs = SettingKey(known: "discord.allowed_user_ids", sensitive: false)
+    /// The owner's Discord DM channel id, where notifications and 2FA challenges go.
+    public static let discordOwnerChannelID = SettingKey(known: "discord.owner_channel_id", sensitive: false)
     /// The Anthropic API key.
     public static let anthropicAPIKey = SettingKey(known: "llm.anthropic_api_key", sensitive: true)
     /// An OpenAI-compatible API key.

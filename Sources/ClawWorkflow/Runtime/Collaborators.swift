@@ -21,6 +21,8 @@ public struct UnavailableServices: SkillServices {
     public struct NotConfigured: Error, CustomStringConvertible {
         /// Which service.
         public let service: String
+        /// Creates the error for a service.
+        public init(service: String) { self.service = service }
         /// Names the service.
         public var description: String { "\(service) is not configured" }
     }
