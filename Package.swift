@@ -168,6 +168,8 @@ let package = Package(
             dependencies: [
                 "ClawSecurity", "ClawStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: clawSwiftSettings
         ),

@@ -8,11 +8,14 @@ import PackageDescription
 let fuzzTargets = [
     "FuzzSecretBoxOpen", "FuzzBase32", "FuzzWebhookHeader", "FuzzBase64", "FuzzMacaroonDecode", "FuzzCaveat",
     "FuzzPolicyLoader", "FuzzWorkflowLoader", "FuzzHTMLTokenizer", "FuzzContentSanitizer",
-    "FuzzTextFolding", "FuzzPatternMatcher",
+    "FuzzTextFolding", "FuzzPatternMatcher", "FuzzShellCommand", "FuzzNetworkAddress",
 ]
 
 /// Targets that drive the gateways (and so build Hummingbird, NIO and the storage drivers).
-let gatewayTargets = ["FuzzMCPRequest"]
+let gatewayTargets = ["FuzzMCPRequest", "FuzzChatUpdates"]
+
+/// Targets that drive the core skills' parsers (feeds, LLM replies).
+let skillTargets = ["FuzzFeedParser", "FuzzLLMResponse"]
 
 let package = Package(
     name: "ClawFuzz",
@@ -37,6 +40,14 @@ let package = Package(
             dependencies: [
                 "CFuzzerDriver",
                 .product(name: "ClawGateways", package: "claw"),
+            ]
+        )
+    } + skillTargets.map { name in
+        .executableTarget(
+            name: name,
+            dependencies: [
+                "CFuzzerDriver",
+                .product(name: "ClawSkills", package: "claw"),
             ]
         )
     }

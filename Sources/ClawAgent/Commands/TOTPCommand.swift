@@ -69,6 +69,7 @@ struct TOTPCommand: AsyncParsableCommand {
             print("secret: \(totp.base32Secret)")
             print("uri: \(OTPAuthURI(totp: totp, issuer: issuer, account: account).string)")
             print("Add it to your authenticator app, then enter the code it shows:")
+            fflush(nil)  // the prompt must reach a pipe before the read
             guard let line = readLine(), let step = totp.match(line.trimmingCharacters(in: .whitespaces), at: Date()) else {
                 await database.close()
                 throw CommandFailure.fail("the code does not match the new secret; nothing was changed")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClawStorage
 import ClawWorkflow
 import Crypto
 import Foundation
@@ -7,8 +8,8 @@ import Foundation
 struct WorkflowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workflow",
-        abstract: "Validate and run workflows.",
-        subcommands: [Validate.self, Run.self]
+        abstract: "Validate, store and run workflows.",
+        subcommands: [Validate.self, Run.self, Save.self, List.self, Delete.self]
     )
 
     static func registry() throws -> SkillRegistry {
@@ -26,6 +27,75 @@ struct WorkflowCommand: AsyncParsableCommand {
             return try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw CommandFailure.fail("cannot read \(path)")
+        }
+    }
+
+    /// The skills `claw serve` can register, for validating a workflow before it is stored (`llm` and
+    /// `shell` are listed whether or not this machine configures them; a run fails if they are not).
+    static func agentRegistry() throws -> SkillRegistry {
+        let registry = try registry()
+        let descriptors = [
+            SkillDescriptor(name: "memory", permissions: ["memory"]), SkillDescriptor(name: "notify", permissions: ["send_message"]),
+            SkillDescriptor(name: "web_fetch", permissions: ["web_read"], isExternal: true),
+            SkillDescriptor(name: "rss_fetch", permissions: ["web_read"], isExternal: true),
+            SkillDescriptor(name: "llm", permissions: ["llm"]),
+            SkillDescriptor(name: "shell", permissions: ["shell"], isExternal: true, requiresApproval: true),
+        ]
+        for descriptor in descriptors {
+            try registry.guarded { try registry.register(ClosureSkill(descriptor) { _, _ in .null }, isCore: true) }
+        }
+        return registry
+    }
+
+    struct Save: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate a workflow file against the agent's skills and store it (replacing one of the same name).",
+            discussion: "A running `claw serve` lists the change to MCP clients at once; schedules take effect at its next start.")
+
+        @Argument(help: "The workflow file (JSON).")
+        var file: String
+
+        func run() async throws {
+            let workflow: Workflow
+            do {
+                workflow = try Workflow(json: try WorkflowCommand.read(file))
+            } catch let error as WorkflowError {
+                throw CommandFailure.fail(error.reason)
+            }
+            let problems = workflow.validate(registry: try WorkflowCommand.agentRegistry())
+            guard problems.isEmpty else { throw CommandFailure.fail(problems.joined(separator: "; ")) }
+            let database = try await StateDatabase.open()
+            try await StateDatabase.guarding { () async throws(StorageError) in try await database.workflows.save(workflow) }
+            await database.close()
+            print("saved \(workflow.name)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the stored workflows.")
+
+        func run() async throws {
+            let database = try await StateDatabase.open()
+            let all = try await StateDatabase.guarding { () async throws(StorageError) in try await database.workflows.all() }
+            await database.close()
+            for workflow in all {
+                print("\(workflow.name)\t\(workflow.steps.count) steps\(workflow.enabled ? "" : "\tdisabled")\(workflow.schedule.map { "\tschedule \($0)" } ?? "")\(workflow.requiresApproval ? "\t2FA" : "")")
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a stored workflow.")
+
+        @Argument(help: "The workflow's name.")
+        var name: String
+
+        func run() async throws {
+            let database = try await StateDatabase.open()
+            let deleted = try await StateDatabase.guarding { () async throws(StorageError) in try await database.workflows.delete(named: name) }
+            await database.close()
+            guard deleted else { throw CommandFailure.fail("no workflow is named \(name)") }
+            print("deleted \(name)")
         }
     }
 

@@ -229,10 +229,11 @@ public actor TwoFactorBroker: ApprovalProvider {
     /// Closes a challenge with a refusal; the refusal is in the audit log before the waiting action hears it.
     private func close(_ id: String, with refusal: Refusal, event: String, by identity: String) async {
         guard let challenge = challenges.removeValue(forKey: id) else { return }
-        challenge.expiry?.cancel()
         logger.info("challenge closed", metadata: ["id": "\(id)", "reason": "\(refusal.reason)"])
         await record(event, outcome: "deny", reason: refusal.reason, summary: challenge.summary, by: identity)
         challenge.continuation.resume(throwing: refusal)
+        // Last: when the expiry timer itself is closing, cancelling it earlier would cancel the audit write.
+        challenge.expiry?.cancel()
     }
 
     private func announce(_ text: String, except channel: String) async {

@@ -154,11 +154,15 @@ public struct NetworkAllowance: Sendable, Hashable, CustomStringConvertible, Exp
             kind = .network(address, prefixLength: address.isIPv4 ? 32 : 128)
         } else {
             let name = NetworkAddressGuard.normalizedHost(trimmed)
+            if let address = IPAddress(parsing: name) { // `127.0.0.1.` or `[::1]`
+                kind = .network(address, prefixLength: address.isIPv4 ? 32 : 128)
+                return
+            }
             let bare = name.hasPrefix("*.") ? String(name.dropFirst(2)) : name
             guard !bare.isEmpty, bare.count <= 253,
                   bare.utf8.allSatisfy({ $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_")
                       || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
-                  !bare.hasPrefix("."), !bare.contains("..")
+                  !bare.hasPrefix("."), !bare.hasSuffix("."), !bare.contains("..")
             else { throw ClawSecurityError(.invalidAddress, "allow-list entry is not a CIDR, an address or a host name") }
             kind = name.hasPrefix("*.") ? .subdomains(of: bare) : .host(bare)
         }

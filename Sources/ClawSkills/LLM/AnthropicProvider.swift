@@ -5,7 +5,7 @@ import AsyncHTTPClient
 /// The key goes in `x-api-key`, never in a URL, a log or an error. Responses are read up to
 /// ``Configuration/maximumResponseBytes`` and parsed with ClawSecurity's strict ``JSONValue``; text
 /// blocks are joined and other blocks (tool use, thinking) ignored.
-public struct AnthropicProvider: LLMProvider {
+public struct AnthropicProvider: LLMProvider, CustomStringConvertible, CustomReflectable {
     /// Where and how to call the API.
     public struct Configuration: Sendable, Hashable {
         /// The API's base URL, without `/v1`; `https://api.anthropic.com` by default.
@@ -80,6 +80,19 @@ public struct AnthropicProvider: LLMProvider {
         } catch {
             throw LLMTransport.redacting(error, key: apiKey)
         }
+    }
+
+    /// The provider, model and base URL's origin; never the key.
+    public var description: String {
+        "AnthropicProvider(model: \(configuration.model), baseURL: \(LLMConfiguration.origin(configuration.baseURL)), apiKey: \("[redacted]"))"
+    }
+
+    /// The same fields as ``description``: `dump` shows neither the key nor the HTTP client's state (which holds
+    /// other requests in flight, with their headers).
+    public var customMirror: Mirror {
+        Mirror(self, children: [
+            "model": configuration.model, "baseURL": LLMConfiguration.origin(configuration.baseURL), "apiKey": "[redacted]",
+        ], displayStyle: .struct)
     }
 
     /// The JSON body of a Messages API request.

@@ -11,13 +11,15 @@ public enum LLMHTTPClient {
     /// AsyncHTTPClient's `HTTPClient.shared` follows up to 20 redirects and, on a redirect to another
     /// origin, drops `Authorization` but keeps other headers, so Anthropic's `x-api-key` would reach
     /// whatever host a redirect names. A provider's API never redirects; this client returns the 3xx
-    /// response instead, which the providers report as ``LLMError/Code/badResponse``. It is never shut down.
+    /// response instead, which the providers report as ``LLMError/Code/badResponse``. Connections are retried for
+    /// up to 10 s, reads wait up to 120 s (a provider's own timeout, 60 s by default, bounds the whole call). It is
+    /// never shut down.
     public static let shared: HTTPClient = HTTPClient(
         eventLoopGroup: HTTPClient.defaultEventLoopGroup,
         configuration: HTTPClient.Configuration(
             certificateVerification: .fullVerification,
             redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(30), read: .seconds(120))))
+            timeout: .init(connect: .seconds(10), read: .seconds(120))))
 }
 
 /// What came back from a provider's server.
@@ -89,7 +91,7 @@ enum LLMTransport {
                 return try await group.next()!
             }
         } catch {
-            throw transportError(error, provider: provider, cap: cap)
+            throw transportError(error, provider: provider, cap: cap, timeout: timeout)
         }
     }
 
@@ -110,7 +112,7 @@ enum LLMTransport {
     }
 
     /// Maps a failure of the HTTP exchange; the reason names the kind of failure, never the URL or a header.
-    static func transportError(_ error: any Error, provider: String, cap: Int) -> LLMError {
+    static func transportError(_ error: any Error, provider: String, cap: Int, timeout: Duration) -> LLMError {
         if let error = error as? LLMError { return error }
         if error is NIOTooManyBytesError {
             return LLMError(.tooLarge, "\(provider): the response is larger than \(cap) bytes")
@@ -119,7 +121,7 @@ enum LLMTransport {
             switch error {
             case .deadlineExceeded, .readTimeout, .connectTimeout, .tlsHandshakeTimeout, .getConnectionFromPoolTimeout,
                 .writeTimeout:
-                return LLMError(.timeout, "\(provider): \(error)")
+                return LLMError(.timeout, "\(provider): no complete answer within \(timeout) (\(error))")
             case .invalidURL, .emptyHost, .emptyScheme:
                 return LLMError(.configuration, "\(provider): the base URL is not usable (\(error))")
             default:
@@ -130,7 +132,7 @@ enum LLMTransport {
             return LLMError(.unavailable, "\(provider): the request was cancelled")
         }
         if let error = error as? IOError {
-            return LLMError(.unavailable, "\(provider): cannot reach the server (errno \(error.errnoCode))")
+            return LLMError(.unavailable, "\(provider): cannot reach the server: \(String(cString: strerror(error.errnoCode))) (errno \(error.errnoCode))")
         }
         return LLMError(.unavailable, "\(provider): cannot reach the server (\(type(of: error)))")
     }

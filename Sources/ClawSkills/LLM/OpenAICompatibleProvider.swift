@@ -5,7 +5,7 @@ import AsyncHTTPClient
 ///
 /// The key, when there is one, goes in `Authorization: Bearer`; without one no `Authorization` header is
 /// sent. A key is only sent over https, or over plain http to the loopback interface.
-public struct OpenAICompatibleProvider: LLMProvider {
+public struct OpenAICompatibleProvider: LLMProvider, CustomStringConvertible, CustomReflectable {
     /// Where and how to call the API.
     public struct Configuration: Sendable, Hashable {
         /// The API's base URL, including `/v1`; `https://api.openai.com/v1` by default.
@@ -84,6 +84,19 @@ public struct OpenAICompatibleProvider: LLMProvider {
         } catch {
             throw LLMTransport.redacting(error, key: apiKey)
         }
+    }
+
+    /// The provider, model and base URL's origin; never the key.
+    public var description: String {
+        "OpenAICompatibleProvider(model: \(configuration.model), baseURL: \(LLMConfiguration.origin(configuration.baseURL)), apiKey: \((apiKey == nil ? "none" : "[redacted]")))"
+    }
+
+    /// The same fields as ``description``: `dump` shows neither the key nor the HTTP client's state (which holds
+    /// other requests in flight, with their headers).
+    public var customMirror: Mirror {
+        Mirror(self, children: [
+            "model": configuration.model, "baseURL": LLMConfiguration.origin(configuration.baseURL), "apiKey": (apiKey == nil ? "none" : "[redacted]"),
+        ], displayStyle: .struct)
     }
 
     /// The JSON body of a chat completions request.

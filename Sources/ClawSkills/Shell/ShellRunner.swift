@@ -216,15 +216,25 @@ public struct ShellRunner: Sendable {
         case error(Stream)
         case timedOut
         case timerStopped
+        case exited
+        case exitWatchStopped
     }
 
-    /// Reads both streams to their end under the timeout, then kills whatever is left of the group.
+    /// Reads both streams to their end and waits for the child to exit, under the timeout; then kills
+    /// whatever is left of the group.
+    ///
+    /// The streams can end before the child does (a program closes them before it exits), and the child
+    /// can exit before they end (a grandchild still holds them; the subprocess library then ends the
+    /// reads). The final group kill waits for both, and for the child's exit in particular, so it never
+    /// hits a child that was about to exit on its own. The child is not reaped before this body returns,
+    /// so its pid (the group id) cannot be reused by another process meanwhile.
     private static func capture(
         _ running: Execution<NoInput, SequenceOutput, SequenceOutput>, group: pid_t, limit: Int, timeout: Duration
     ) async -> Captured {
         let output = running.standardOutput
         let error = running.standardError
         var captured = Captured()
+        var mustAwaitExit = false
         await withTaskGroup(of: Event.self) { tasks in
             tasks.addTask { .output(await collect(output, limit: limit)) }
             tasks.addTask { .error(await collect(error, limit: limit)) }
@@ -236,8 +246,19 @@ public struct ShellRunner: Sendable {
                     return .timerStopped
                 }
             }
+            tasks.addTask {
+                // Polls with a growing interval (1 ms to 50 ms); cheap next to any process.
+                var delay = 1
+                while !hasExited(group) {
+                    if Task.isCancelled { return .exitWatchStopped }
+                    try? await Task.sleep(for: .milliseconds(delay))
+                    delay = min(delay * 2, 50)
+                }
+                return .exited
+            }
             var open = 2
-            while open > 0, let event = await tasks.next() {
+            var exited = false
+            while open > 0 || !exited, let event = await tasks.next() {
                 switch event {
                 case .output(let stream):
                     captured.output = stream
@@ -247,18 +268,38 @@ public struct ShellRunner: Sendable {
                     open -= 1
                 case .timedOut:
                     captured.timedOut = true
-                    // Every writer of the pipes dies, so both reads reach their end.
+                    // Every writer of the pipes dies, so both reads reach their end and the child exits.
                     killGroup(group)
                 case .timerStopped:
                     break
+                case .exited:
+                    exited = true
+                case .exitWatchStopped:
+                    // Cancelled: the cancellation handler killed the group; wait for the exit below.
+                    exited = true
+                    mustAwaitExit = true
                 }
             }
             tasks.cancelAll()
         }
-        // The child has ended or closed its streams; no member of its group may outlive the run. The
-        // child is not reaped before this body returns, so its pid (the group id) cannot be reused yet.
+        if mustAwaitExit { awaitExit(group) }
         killGroup(group)
         return captured
+    }
+
+    /// Whether the child has exited, without reaping it (`WNOWAIT`: the subprocess library reaps it).
+    static func hasExited(_ pid: pid_t) -> Bool {
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 else {
+            return errno != EINTR  // ECHILD: already gone
+        }
+        return info.si_signo == SIGCHLD
+    }
+
+    /// Blocks until the child (already sent `SIGKILL`) has exited, without reaping it.
+    static func awaitExit(_ pid: pid_t) {
+        var info = siginfo_t()
+        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR {}
     }
 
     /// Reads a stream to its end, keeping at most `limit` bytes.

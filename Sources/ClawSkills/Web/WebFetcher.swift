@@ -16,7 +16,8 @@ import NIOSSL
 /// 3. checks the host name and **every** resolved address with a ``NetworkAddressGuard``;
 /// 4. connects to the checked address itself (AsyncHTTPClient's `dnsOverride`), so a second DNS answer
 ///    cannot change the destination between the check and the connection; TLS still verifies the
-///    certificate against the host name, and SNI carries the name;
+///    certificate against the host name, and SNI carries the name; when no connection can be made, the
+///    next checked address (up to four) is tried;
 /// 5. follows 301, 302, 303, 307 and 308 itself, up to ``Configuration/maxRedirects``, starting again at 1.
 ///
 /// The body is read as it streams and refused at ``Configuration/maxBodyBytes``; the whole fetch,
@@ -155,11 +156,11 @@ public struct WebFetcher: Sendable {
 
     private func hop(_ target: FetchTarget, deadline: NIODeadline) async throws(WebFetchError) -> Hop {
         // Check, then pin: the connection goes to an address that passed the guard.
-        let pinned: IPAddress
+        let checked: [IPAddress]
         do {
             if let literal = target.literal {
                 try addressGuard.check(host: target.host, resolved: [])
-                pinned = literal
+                checked = [literal]
             } else {
                 // A refused name is not even resolved.
                 try addressGuard.check(hostName: target.host)
@@ -171,8 +172,9 @@ public struct WebFetcher: Sendable {
                 } catch {
                     throw WebFetchError(.timeout, "resolving host '\(target.host)' was cut short")
                 }
+                // Every address must pass, not only the one used: the resolver's order is not ours to trust.
                 try addressGuard.check(host: target.host, resolved: addresses.map(\.description))
-                pinned = addresses[0]
+                checked = Array(addresses.prefix(4))
             }
         } catch let error as ClawSecurityError {
             throw WebFetchError(.addressRefused, error.reason)
@@ -181,19 +183,30 @@ public struct WebFetcher: Sendable {
         } catch {
             throw WebFetchError(.unavailable, "host '\(target.host)' could not be checked")
         }
-        logger.debug("web fetch hop", metadata: ["claw.web.host": "\(target.host)", "claw.web.address": "\(pinned)"])
-
-        var clientConfiguration = HTTPClient.Configuration(
-            tlsConfiguration: configuration.tlsConfiguration, redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(10)), proxy: nil, decompression: .disabled)
-        if target.literal == nil { clientConfiguration.dnsOverride = [target.host: pinned.description] }
-        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
-        let outcome = await exchange(target, client: client, deadline: deadline)
-        try? await client.shutdown()
+        // Try the checked addresses in order; move on only when a connection could not be made.
+        var outcome: Result<Hop, WebFetchError> = .failure(WebFetchError(.unavailable, "host '\(target.host)' has no address"))
+        for (index, pinned) in checked.enumerated() {
+            logger.debug("web fetch hop", metadata: ["claw.web.host": "\(target.host)", "claw.web.address": "\(pinned)"])
+            var clientConfiguration = HTTPClient.Configuration(
+                tlsConfiguration: configuration.tlsConfiguration, redirectConfiguration: .disallow,
+                timeout: .init(connect: .seconds(10)), proxy: nil, decompression: .disabled)
+            if target.literal == nil { clientConfiguration.dnsOverride = [target.host: pinned.description] }
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
+            let (result, connected) = await exchange(target, client: client, deadline: deadline)
+            try? await client.shutdown()
+            outcome = result
+            guard case .failure(let error) = result, !connected, error.code == .unavailable, index + 1 < checked.count,
+                  !Task.isCancelled
+            else { break }
+        }
         return try outcome.get()
     }
 
-    private func exchange(_ target: FetchTarget, client: HTTPClient, deadline: NIODeadline) async -> Result<Hop, WebFetchError> {
+    /// One request; `connected` tells whether a response head arrived (so another address would not help).
+    private func exchange(
+        _ target: FetchTarget, client: HTTPClient, deadline: NIODeadline
+    ) async -> (Result<Hop, WebFetchError>, connected: Bool) {
+        var connected = false
         var request = HTTPClientRequest(url: target.absolute)
         request.method = .GET
         request.headers.add(name: "User-Agent", value: configuration.userAgent)
@@ -203,12 +216,13 @@ public struct WebFetcher: Sendable {
         request.headers.add(name: "Accept-Encoding", value: "identity")
         do {
             let response = try await client.execute(request, deadline: deadline)
+            connected = true
             let status = Int(response.status.code)
             if [301, 302, 303, 307, 308].contains(status) {
                 guard let location = response.headers.first(name: "location"), !location.isEmpty else {
                     throw WebFetchError(.redirects, "HTTP \(status) from host '\(target.host)' has no location")
                 }
-                return .success(.redirect(location))
+                return (.success(.redirect(location)), true)
             }
             guard (200..<300).contains(status) else {
                 throw WebFetchError(.status, "HTTP \(status) from host '\(target.host)'")
@@ -224,10 +238,10 @@ public struct WebFetcher: Sendable {
                 }
                 body.append(contentsOf: chunk.readableBytesView)
             }
-            return .success(.document(FetchedDocument(
-                url: target.absolute, status: status, contentType: response.headers.first(name: "content-type"), body: body)))
+            return (.success(.document(FetchedDocument(
+                url: target.absolute, status: status, contentType: response.headers.first(name: "content-type"), body: body))), true)
         } catch {
-            return .failure(Self.map(error, host: target.host))
+            return (.failure(Self.map(error, host: target.host)), connected)
         }
     }
 
