@@ -283,19 +283,30 @@ public actor TwoFactorBroker: ApprovalProvider {
 
     /// Removes the enrolment; needs a current code.
     /// - Throws: ``Refusal`` when not enrolled or the code is wrong.
+    @_optimize(none)  // swift-frontend 6.3.1 crashes splitting this coroutine when optimizing with the sanitizers on
     public func disable(code: String, by message: InboundMessage) async throws {
-        switch try await store.verify(code, account: configuration.account) {
-        case .accepted:
-            try await store.remove(account: configuration.account)
-            for id in Array(challenges.keys) {
-                await close(id, with: Refusal(reason: "2FA was disabled"), event: "2fa.denied", by: message.identity)
-            }
-            await recordEnrollment("2fa.disabled", outcome: "allow", reason: "disabled from \(message.channel)", by: message.identity)
-        case .notEnrolled:
-            throw Refusal(reason: "2FA is not enrolled")
-        default:
+        let outcome = try await verify(code)
+        if outcome == .notEnrolled { throw Refusal(reason: "2FA is not enrolled") }
+        guard case .accepted = outcome else {
             await recordEnrollment("2fa.disable", outcome: "deny", reason: "wrong code", by: message.identity)
             throw Refusal(reason: "the code is wrong")
+        }
+        try await remove()
+        await closeAll(with: Refusal(reason: "2FA was disabled"), by: message.identity)
+        await recordEnrollment("2fa.disabled", outcome: "allow", reason: "disabled from \(message.channel)", by: message.identity)
+    }
+
+    private func verify(_ code: String) async throws -> TwoFactorOutcome {
+        try await store.verify(code, account: configuration.account)
+    }
+
+    private func remove() async throws {
+        _ = try await store.remove(account: configuration.account)
+    }
+
+    private func closeAll(with refusal: Refusal, by identity: String) async {
+        for id in Array(challenges.keys) {
+            await close(id, with: refusal, event: "2fa.denied", by: identity)
         }
     }
 

@@ -1,0 +1,54 @@
+import ClawStorage
+import Foundation
+import Testing
+
+@Suite("SECRET_KEY_BASE file")
+struct SecretKeyBaseFileTests {
+    static func folder() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("claw-skb-\(UUID().uuidString)").appendingPathComponent("state")
+    }
+
+    @Test("generated once (0600 in a 0700 folder), then read back as the same key; the environment wins")
+    func generateThenRead() throws {
+        let home = Self.folder()
+        defer { try? FileManager.default.removeItem(at: home.deletingLastPathComponent()) }
+        let file = SecretKeyBaseFile(home: home)
+        #expect(throws: StorageError.self) { try file.keyRing(environment: [:], create: false) }
+        let (created, source) = try file.keyRing(environment: [:], create: true)
+        #expect(source == .generated(file.path))
+        var info = stat()
+        #expect(stat(file.path, &info) == 0 && info.st_mode & 0o777 == 0o600)
+        #expect(stat(home.path, &info) == 0 && info.st_mode & 0o777 == 0o700)
+        let text = try String(contentsOfFile: file.path, encoding: .utf8)
+        #expect(text.count == 129 && text.hasSuffix("\n") && text.dropLast().allSatisfy(\.isHexDigit))
+        let (again, sourceAgain) = try file.keyRing(environment: [:], create: true)
+        #expect(sourceAgain == .file(file.path) && again.currentKeyID == created.currentKeyID, "never replaced")
+        let fromEnvironment = try file.keyRing(environment: ["SECRET_KEY_BASE": String(text.dropLast())], create: false)
+        #expect(fromEnvironment.1 == .environment && fromEnvironment.0.currentKeyID == created.currentKeyID)
+        let other = try file.keyRing(environment: ["SECRET_KEY_BASE": String(repeating: "o", count: 40)], create: true)
+        #expect(other.1 == .environment && other.0.currentKeyID != created.currentKeyID)
+        #expect(throws: StorageError.self) { try file.keyRing(environment: ["SECRET_KEY_BASE": "short"], create: true) }
+    }
+
+    @Test("a file others can read, a symlink, or a weak secret is refused, naming the file and never its content")
+    func refusals() throws {
+        let home = Self.folder()
+        defer { try? FileManager.default.removeItem(at: home.deletingLastPathComponent()) }
+        let file = SecretKeyBaseFile(home: home)
+        _ = try file.keyRing(environment: [:], create: true)
+        let secret = try String(contentsOfFile: file.path, encoding: .utf8)
+        chmod(file.path, 0o644)
+        let error = try #require(throws: StorageError.self) { try file.keyRing(environment: [:], create: false) }
+        #expect(error.reason.contains("chmod 600") && !error.reason.contains(secret.prefix(16)))
+        try FileManager.default.removeItem(atPath: file.path)
+        let target = home.appendingPathComponent("elsewhere")
+        try secret.write(to: target, atomically: true, encoding: .utf8)
+        chmod(target.path, 0o600)
+        try FileManager.default.createSymbolicLink(atPath: file.path, withDestinationPath: target.path)
+        #expect(throws: StorageError.self) { try file.keyRing(environment: [:], create: false) }
+        try FileManager.default.removeItem(atPath: file.path)
+        FileManager.default.createFile(atPath: file.path, contents: Data("too short\n".utf8), attributes: [.posixPermissions: 0o600])
+        let weak = try #require(throws: StorageError.self) { try file.keyRing(environment: [:], create: true) }
+        #expect(weak.code == .secret)
+    }
+}
