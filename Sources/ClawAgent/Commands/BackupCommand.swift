@@ -75,7 +75,8 @@ struct RotateKeyCommand: AsyncParsableCommand {
             throw CommandFailure.fail("the environment variable \(variable) is not set")
         }
         guard let current = environment[KeyRing.environmentVariable], !current.isEmpty else {
-            throw CommandFailure.fail("SECRET_KEY_BASE is not set: it opens the values being rotated")
+            throw CommandFailure.fail(
+                "SECRET_KEY_BASE is not set: it opens the values being rotated (with the generated key: SECRET_KEY_BASE=$(cat \(SecretKeyBaseFile(environment: environment).path)))")
         }
         guard newSecret != current else { throw CommandFailure.fail("the new secret is the current one") }
         let previous = [current] + (environment[KeyRing.previousEnvironmentVariable].flatMap { $0.isEmpty ? nil : [$0] } ?? [])

@@ -5,6 +5,8 @@
 //   - 1 mod 3: a Discord interaction correctly signed with a fixed Ed25519 key, so it reaches the payload
 //     path (parse, replay memory, guild and user checks, deferral);
 //   - 2 mod 3: the same body with a corrupted signature, which must be refused.
+// Every body is also parsed as a chat message (`ChatCommand`): it never fails, its tool is one the
+// policy engine is told about, and `/shell` keeps the command line as typed.
 // Never crashes, and checks that
 //   - parsing a Telegram answer is deterministic;
 //   - a signed interaction is answered 200, 400 or 409 with a JSON body, never 401;
@@ -52,12 +54,21 @@ func blocking<T: Sendable>(_ body: @escaping @Sendable () async -> T) -> T {
     return result!
 }
 
+let knownTools: Set<String> = [
+    "help", "status", "skills", "workflows", "runs", "run", "cancel", "shell", "setup_2fa", "confirm_2fa", "disable_2fa",
+    "approve", "deny", "unknown", "malformed", "chat",
+]
+
 func isJSON(_ bytes: [UInt8]) -> Bool { (try? JSONValue(parsing: bytes)) != nil }
 
 func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard size >= 1, let data else { return 0 }
     let selector = data[0] % 3
     let body = Array(UnsafeBufferPointer(start: data + 1, count: size - 1))
+    let text = String(decoding: body, as: UTF8.self)
+    let command = ChatCommand(parsing: text)
+    guard knownTools.contains(command.tool) else { fatalError("a chat message parsed to an unknown tool \(command.tool)") }
+    if case .shell(let line) = command, !text.contains(line) { fatalError("/shell changed the command line") }
     switch selector {
     case 0:
         guard let updates = try? TelegramUpdate.parseUpdates(body) else { return 0 }
