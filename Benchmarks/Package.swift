@@ -56,6 +56,21 @@ let package = Package(
                 .plugin(name: "BenchmarkPlugin", package: "benchmark"),
             ]
         ),
+        // Guards over untrusted text: IPAddress parsing and classification and NetworkAddressGuard.check, ShellCommandGuard
+        // (tokenize and check against a small allow-list) and ChatCommand(parsing:), over fixed inputs that
+        // peers/bench_guard_peers.py gives Python's ipaddress, shlex + fnmatch and a split-based parser.
+        .executableTarget(
+            name: "ClawGuardBenchmarks",
+            dependencies: [
+                .product(name: "ClawSecurity", package: "claw"),
+                .product(name: "ClawGateways", package: "claw"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/ClawGuardBenchmarks",
+            plugins: [
+                .plugin(name: "BenchmarkPlugin", package: "benchmark"),
+            ]
+        ),
         // ClawStorage on SQLite and PostgreSQL: audit appends and policy reads (run.sh measures pgbench beside it
         // on the same server; the PostgreSQL rows need CLAW_BENCH_DATABASE_URL, which run.sh sets).
         .executableTarget(

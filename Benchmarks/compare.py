@@ -3,10 +3,12 @@
 ClawWorkflowBenchmarks figures (circuit breaker, skill runtime, workflow executor) against their aims,
 ClawSanitizerBenchmarks (HTML tokenizer, ContentSanitizer layers 1-5 and 1-7) in MB/s beside nh3 and lxml, and
 the pattern scan (InjectionPatternMatcher) in MB/s beside pyahocorasick and Hyperscan, and ClawStorageBenchmarks
-(audit appends and policy reads on SQLite and PostgreSQL) beside pgbench's simple-update on the same server.
+(audit appends and policy reads on SQLite and PostgreSQL) beside pgbench's simple-update on the same server, and
+ClawGuardBenchmarks (IPAddress, NetworkAddressGuard, ShellCommandGuard, ChatCommand) beside their Python
+counterparts.
 
 Usage: compare.py SWIFT_MARKDOWN PEERS_JSON [AUTHZ_PEERS_JSON [HTML_PEERS_JSON [PATTERN_PEERS_JSON
-                  [STORAGE_MARKDOWN [STORAGE_PEERS_JSON]]]]] > comparison.md
+                  [STORAGE_MARKDOWN [STORAGE_PEERS_JSON [GUARD_MARKDOWN [GUARD_PEERS_JSON]]]]]]] > comparison.md
 
 SWIFT_MARKDOWN is the output of `swift package benchmark run --format markdown` (per-operation figures,
 the default scaled output; all benchmark targets in one file); PEERS_JSON is what peers/bench_peers.py
@@ -22,6 +24,10 @@ STORAGE_MARKDOWN is ClawStorageBenchmarks' markdown (run.sh writes it to storage
 SWIFT_MARKDOWN) and STORAGE_PEERS_JSON what peers/bench_storage_peers.py --json wrote (pgbench); when not given,
 storage-benchmarks.md and storage-peers.json beside PEERS_JSON are used if they exist. The "Storage" section
 turns the per-operation wall-clock p50 into operations per second.
+GUARD_MARKDOWN is ClawGuardBenchmarks' markdown (run.sh writes it to guard-benchmarks.md) and GUARD_PEERS_JSON what
+peers/bench_guard_peers.py --json wrote; when not given, guard-benchmarks.md and guard-peers.json beside PEERS_JSON
+are used if they exist. The "Guards" section gives ns per input (the mean over each benchmark's fixed list) and
+inputs per second, Claw beside Python.
 Standard library only.
 
 Missing inputs are tolerated: a file that does not exist (or "-") leaves its sections with a note, or its
@@ -813,6 +819,74 @@ def storage(swift, peers):
                   append_pg / floor, fr(append_pg), fr(floor), fmt(1e9 / append_pg - 1e9 / floor), fmt(1e9 / floor)))
 
 
+# ---------------------------------------------------------------- guards (ClawGuardBenchmarks, bench_guard_peers.py)
+
+# (Claw benchmark, what Claw does, peer key in guard-peers.json, what the peer does)
+GUARD_ROWS = [
+    ("Guards.ipParse", "IPAddress(parsing:), 20 IPv4/IPv6 literals",
+     "ipaddress.ip_address", "ipaddress.ip_address(x)"),
+    ("Guards.ipClassify", "IPAddress(parsing:) + .classification, same 20",
+     "ipaddress.ip_address + is_global + is_private", "ip_address(x) + .is_global + .is_private"),
+    ("Guards.networkCheck", "NetworkAddressGuard.check(host:resolved:), same 20 (7 allowed)",
+     "Python guard check (ip_address + is_global)",
+     "same steps in Python, ipaddress's is_global as the rule (judges 6to4 differently)"),
+    ("Guards.shellTokenize", "ShellCommandGuard.tokenize, 10 allowed lines",
+     "shlex.split (allowed lines)", "shlex.split: no character checks, no limits"),
+    ("Guards.shellCheck.allowed", "ShellCommandGuard.check(_:), 10 allowed lines, 8 rules",
+     "shlex.split + fnmatch matcher (allowed lines)",
+     "less checking: ASCII metacharacter regex, shlex, fnmatch; no Unicode checks, no limits"),
+    ("Guards.shellCheck.refused", "ShellCommandGuard.check(_:), 10 refused lines, 8 rules",
+     "shlex.split + fnmatch matcher (refused lines)", "as above"),
+    ("Guards.chatCommand", "ChatCommand(parsing:), 20 messages",
+     "split-based chat parser (reference)", "reference: a str.split parser of the same commands"),
+    ("Guards.diagnostic.chatTrim", "diagnostic: ChatCommand's first step alone, String(prefix(8192))"
+     ".trimmingCharacters(in: .whitespacesAndNewlines), same 20", None, "–"),
+]
+
+
+def guards(swift, peers):
+    def get(name, metric="threadCPU", pct="p50"):
+        return swift.get(name, {}).get(metric, {}).get(pct)
+
+    def rate(ns):
+        return "{:,.0f}".format(1e9 / ns) if ns else "–"
+
+    print()
+    print("## Guards (ClawGuardBenchmarks beside Python, same fixed inputs, same session)")
+    print()
+    if not swift:
+        print("(No guard-benchmarks.md: no Claw figures.)")
+        print()
+    if not peers:
+        print("(No guard-peers.json: no Python figures.)")
+        print()
+    print("Per input, the mean over each benchmark's fixed list (Benchmarks/Benchmarks/ClawGuardBenchmarks). Claw: p50")
+    print("of thread CPU time and wall clock (1,000 inputs per iteration, cycling through the list). Python: median of")
+    print("REPS loops over the whole list, thread CPU time (peers/bench_guard_peers.py). Ratio: Claw's thread CPU ÷")
+    print("Python's; below 1 means Claw is faster.")
+    print()
+    print("| Claw operation | Claw ns/input (CPU / wall) | Claw inputs/s | mallocs/input | Python counterpart | Python ns/input | Python inputs/s | ratio | Python does |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    rows = (peers or {}).get("rows", {})
+    for name, claw_what, key, peer_what in GUARD_ROWS:
+        cpu, wall, mallocs = get(name), get(name, "Time"), get(name, "Malloc")
+        peer = (rows.get(key) or {}).get("ns_per_op") if key else None
+        print("| `%s` %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            name, claw_what, "%s / %s" % (fmt(cpu), fmt(wall)) if cpu else "not measured", rate(cpu),
+            "–" if mallocs is None else "%g" % mallocs, key or "–", fmt(peer), rate(peer),
+            "**%.2f**" % (cpu / peer) if (cpu and peer) else "–", peer_what))
+    if peers:
+        v, env = peers.get("verdicts", {}), peers.get("env", {})
+        diff = v.get("network_disagreements") or []
+        print()
+        print("NetworkAddressGuard allows %s of the 20 literals, the Python check %s%s. Python %s; load average %s at "
+              "the start of the peers, %s at their end; started %s." % (
+                  v.get("network_allowed_claw"), v.get("network_allowed_python"),
+                  "" if not diff else " (they differ on %s)" % ", ".join(
+                      "%s: Claw %s, Python %s" % (d["literal"], d["claw"], d["python"]) for d in diff),
+                  env.get("python"), env.get("loadavg_start"), env.get("loadavg_end"), env.get("started_utc")))
+
+
 def load_json(path, what):
     """The JSON in path, or None (with a note on stderr) when there is no such file or it does not parse."""
     if not path or path == "-":
@@ -864,6 +938,13 @@ def main_all():
         print("compare.py: no storage results at %s; the storage figures are left out" % storage_path, file=sys.stderr)
         storage_swift = {}
     storage(storage_swift, load_json(arg(6, "storage-peers.json"), "storage-peers.json"))
+    guard_path = arg(7, "guard-benchmarks.md")
+    if guard_path != "-" and os.path.exists(guard_path):
+        guard_swift = parse_swift(guard_path)
+    else:
+        print("compare.py: no guard results at %s; the guard figures are left out" % guard_path, file=sys.stderr)
+        guard_swift = {}
+    guards(guard_swift, load_json(arg(8, "guard-peers.json"), "guard-peers.json"))
 
 
 if __name__ == "__main__":

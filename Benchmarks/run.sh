@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the benchmark targets (ClawSecurityBenchmarks, ClawWorkflowBenchmarks, ClawSanitizerBenchmarks,
-# ClawStorageBenchmarks) and the peer measurements (openssl speed, Python cryptography, pyotp; pymacaroons, cedarpy,
-# casbin; nh3, lxml; pyahocorasick, hyperscan; pgbench) in one session on this machine, and writes small
-# text/markdown/JSON files to Benchmarks/results/:
+# ClawStorageBenchmarks, ClawGuardBenchmarks) and the peer measurements (openssl speed, Python cryptography, pyotp;
+# pymacaroons, cedarpy, casbin; nh3, lxml; pyahocorasick, hyperscan; pgbench; Python's ipaddress, shlex + fnmatch)
+# in one session on this machine, and writes small text/markdown/JSON files to Benchmarks/results/:
 #
 #   environment.txt                  machine, toolchain, versions, load average before/after each step
 #   swift-benchmarks.md              the benchmark tool's per-operation tables (p0…p100, markdown), one
@@ -16,11 +16,16 @@
 #   storage-peers.md, storage-peers.json
 #                                    bench_storage_peers.py's pgbench figures on the same PostgreSQL server
 #   storage-environment.txt          instead of environment.txt when the storage part runs alone
+#   guard-benchmarks.md              ClawGuardBenchmarks' tables (IPAddress, NetworkAddressGuard, ShellCommandGuard,
+#                                    ChatCommand), in a file of its own
+#   guard-peers.md, guard-peers.json bench_guard_peers.py's table and raw figures (ipaddress, shlex + fnmatch,
+#                                    a split-based chat parser; standard library only)
+#   guard-environment.txt            instead of environment.txt when the guards part runs alone
 #   comparison.md                    Claw against peers side by side, the performance targets, the
 #                                    workflow engine's figures against its aims (no peers), the HTML
 #                                    tokenizer/sanitizer in MB/s beside nh3 and lxml, and the pattern scan in
-#                                    MB/s beside pyahocorasick and Hyperscan, and the storage figures beside
-#                                    pgbench
+#                                    MB/s beside pyahocorasick and Hyperscan, the storage figures beside
+#                                    pgbench, and the guards beside their Python counterparts
 #
 # Usage (from anywhere):  Benchmarks/run.sh
 #   SKIP_SWIFT=1 / SKIP_PEERS=1 reuse the previous results of that half (SKIP_SWIFT: the security, workflow and
@@ -31,8 +36,17 @@
 #   CLAW_PATTERNS names the pattern file (default Fixtures/garak/injection_patterns.json) for the scan text, the
 #   Swift matcher benchmark and the pattern peers. PGBENCH_SECONDS (15), PGBENCH_SCALE (10) and PGBENCH_CLIENTS
 #   (1,8) go to bench_storage_peers.py.
-#   Only storage:  SKIP_SWIFT=1 SKIP_PEERS=1 Benchmarks/run.sh   (writes storage-*.{md,json}, storage-environment.txt
-#   and comparison.md, which compare.py makes from every results file; the other results files stay as they are)
+#   Only storage:  SKIP_SWIFT=1 SKIP_PEERS=1 SKIP_GUARDS=1 Benchmarks/run.sh   (writes storage-*.{md,json},
+#   storage-environment.txt and comparison.md, which compare.py makes from every results file; the other results
+#   files stay as they are)
+#   SKIP_GUARDS=1 reuses the previous results of the guards part (ClawGuardBenchmarks and bench_guard_peers.py),
+#   SKIP_GUARD_PEERS=1 skips bench_guard_peers.py alone; REPS goes to bench_guard_peers.py too.
+#   Only guards:   ONLY_GUARDS=1 Benchmarks/run.sh   (the same as SKIP_SWIFT=1 SKIP_PEERS=1 SKIP_STORAGE=1: writes
+#   guard-*.{md,json}, guard-environment.txt and comparison.md; no corpus, no PostgreSQL)
+#
+# The guards part (run unless SKIP_GUARDS is set, or FILTER matches none of its benchmarks) builds and runs
+# ClawGuardBenchmarks on its own (`benchmark run --target`, into guard-benchmarks.md), then, right after it,
+# peers/bench_guard_peers.py (python3, standard library only) over the same fixed inputs.
 #
 # The storage part (run unless SKIP_STORAGE is set, or FILTER matches none of its benchmarks) runs under ONE
 # throwaway PostgreSQL server: without CLAW_TEST_PG_PORT in the environment this script runs itself again under
@@ -54,6 +68,12 @@
 # "MallocInterposer" trait, which Benchmarks/Package.swift enables explicitly.
 set -euo pipefail
 
+# ONLY_GUARDS=1: the guards part alone.
+if [ -n "${ONLY_GUARDS:-}" ]; then
+    export SKIP_SWIFT=1 SKIP_PEERS=1 SKIP_STORAGE=1
+    unset SKIP_GUARDS
+fi
+
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 results="$here/results"
@@ -61,12 +81,15 @@ peers="$here/peers"
 mkdir -p "$results"
 cd "$root"
 
-# The benchmark targets of Benchmarks/Package.swift. The storage target runs apart from the others (its own
-# `benchmark run --target`, its own results file) and with the PostgreSQL server below.
-targets=(ClawSecurityBenchmarks ClawWorkflowBenchmarks ClawSanitizerBenchmarks ClawStorageBenchmarks)
+# The benchmark targets of Benchmarks/Package.swift. The storage and guard targets run apart from the others (each
+# its own `benchmark run --target` and results file), the storage target with the PostgreSQL server below.
+targets=(ClawSecurityBenchmarks ClawWorkflowBenchmarks ClawSanitizerBenchmarks ClawStorageBenchmarks ClawGuardBenchmarks)
 storage_target=ClawStorageBenchmarks
+guard_target=ClawGuardBenchmarks
 swift_targets=()
-for target in "${targets[@]}"; do [ "$target" = "$storage_target" ] || swift_targets+=("$target"); done
+for target in "${targets[@]}"; do
+    [ "$target" = "$storage_target" ] || [ "$target" = "$guard_target" ] || swift_targets+=("$target")
+done
 # ClawStorageBenchmarks' names, to tell whether FILTER selects any of them (as the benchmark tool does, the whole
 # name must match; bash's extended regular expressions stand in for Swift's here).
 storage_names=(Storage.auditAppend.sqlite Storage.auditAppend.postgres Storage.auditAppend100.sqlite
@@ -78,15 +101,29 @@ if [ -z "${SKIP_STORAGE:-}" ]; then
     done
     [ -n "$run_storage" ] || echo "run.sh: FILTER='$FILTER' selects no Storage benchmark; the storage part is skipped" >&2
 fi
+# ClawGuardBenchmarks' names, likewise.
+guard_names=(Guards.ipParse Guards.ipClassify Guards.networkCheck Guards.shellTokenize Guards.shellCheck.allowed
+    Guards.shellCheck.refused Guards.chatCommand Guards.diagnostic.chatTrim)
+run_guards=""
+if [ -z "${SKIP_GUARDS:-}" ]; then
+    for name in "${guard_names[@]}"; do
+        if [ -z "${FILTER:-}" ] || [[ "$name" =~ ^(${FILTER})$ ]]; then run_guards=1; break; fi
+    done
+    [ -n "$run_guards" ] || echo "run.sh: FILTER='$FILTER' selects no Guards benchmark; the guards part is skipped" >&2
+fi
 # One PostgreSQL server for the storage benchmarks and pgbench: run this script again under scripts/with-postgres.
 if [ -n "$run_storage" ] && [ -z "${CLAW_TEST_PG_PORT:-}" ]; then
     exec "$root/scripts/with-postgres" "$here/run.sh" "$@"
 fi
 
-# environment.txt describes the session that produced the results; a run of the storage part alone writes
-# storage-environment.txt instead, so that environment.txt keeps describing the other results.
+# environment.txt describes the session that produced the results; a run of the storage part alone (or with the
+# guards part) writes storage-environment.txt instead, and a run of the guards part alone guard-environment.txt, so
+# that environment.txt keeps describing the other results.
 env_file="$results/environment.txt"
-[ -n "${SKIP_SWIFT:-}" ] && [ -n "${SKIP_PEERS:-}" ] && [ -n "$run_storage" ] && env_file="$results/storage-environment.txt"
+if [ -n "${SKIP_SWIFT:-}" ] && [ -n "${SKIP_PEERS:-}" ]; then
+    if [ -n "$run_storage" ]; then env_file="$results/storage-environment.txt"
+    elif [ -n "$run_guards" ]; then env_file="$results/guard-environment.txt"; fi
+fi
 
 # Older toolchains (Swift <= 6.2) would otherwise link jemalloc; on 6.3 this only affects the
 # benchmark package's default traits, which Benchmarks/Package.swift overrides.
@@ -94,7 +131,7 @@ export BENCHMARK_DISABLE_JEMALLOC=1
 
 log() { echo "[$(date -u +%H:%M:%SZ)] $*  (loadavg $(cut -d' ' -f1-3 /proc/loadavg))" | tee -a "$env_file" >&2; }
 
-[ -n "${SKIP_SWIFT:-}" ] && [ -n "${SKIP_PEERS:-}" ] && [ -z "$run_storage" ] || {
+[ -n "${SKIP_SWIFT:-}" ] && [ -n "${SKIP_PEERS:-}" ] && [ -z "$run_storage" ] && [ -z "$run_guards" ] || {
     echo "# Benchmark session $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "host: $(uname -srm)"
     echo "cpu: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1), $(nproc) online CPUs"
@@ -103,7 +140,12 @@ log() { echo "[$(date -u +%H:%M:%SZ)] $*  (loadavg $(cut -d' ' -f1-3 /proc/loada
     echo "openssl: $(openssl version)"
     echo "claw commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- Sources 2>/dev/null || echo ' (Sources modified)')"
     [ -z "$run_storage" ] || echo "postgresql: $(postgres --version 2>/dev/null || echo unknown) (scripts/with-postgres, 127.0.0.1:${CLAW_TEST_PG_PORT:-?})"
-    [ -n "${SKIP_SWIFT:-}" ] && [ -n "${SKIP_PEERS:-}" ] && echo "(storage part only: SKIP_SWIFT and SKIP_PEERS set)"
+    if [ -n "${SKIP_SWIFT:-}" ] && [ -n "${SKIP_PEERS:-}" ]; then
+        parts=()
+        [ -z "$run_storage" ] || parts+=(storage)
+        [ -z "$run_guards" ] || parts+=(guards)
+        echo "(${parts[*]} part(s) only: SKIP_SWIFT and SKIP_PEERS set)"
+    fi
     echo
 } > "$env_file"
 # (With every part skipped, environment.txt keeps describing the session that produced the results.)
@@ -148,7 +190,7 @@ if [ -z "${SKIP_SWIFT:-}" ]; then
     # `benchmark run` runs the targets one after the other, into one markdown document with a "## <target>"
     # section each; the storage target runs in its own part below.
     swift package --package-path Benchmarks --scratch-path Benchmarks/.build \
-        benchmark run --skip-target "$storage_target" --no-progress --format markdown "${filter[@]}" \
+        benchmark run --skip-target "$storage_target" --skip-target "$guard_target" --no-progress --format markdown "${filter[@]}" \
         > "$results/.swift-raw.md" 2> "$results/.swift-stderr.log" \
         || { tail -60 "$results/.swift-stderr.log" >&2; tail -60 "$results/.swift-raw.md" >&2; exit 1; }
     # Keep the tables; drop the plugin's build progress lines.
@@ -207,6 +249,32 @@ if [ -n "$run_storage" ]; then
     fi
 fi
 
+if [ -n "$run_guards" ]; then
+    log "building $guard_target (release)"
+    swift build -c release --package-path Benchmarks --scratch-path Benchmarks/.build \
+        --product "$guard_target" > "$results/.guard-build.log" 2>&1 \
+        || { tail -40 "$results/.guard-build.log" >&2; exit 1; }
+    log "running $guard_target"
+    filter=()
+    [ -n "${FILTER:-}" ] && filter=(--filter "$FILTER")
+    swift package --package-path Benchmarks --scratch-path Benchmarks/.build \
+        benchmark run --target "$guard_target" --no-progress --format markdown "${filter[@]}" \
+        > "$results/.guard-raw.md" 2> "$results/.guard-stderr.log" \
+        || { tail -60 "$results/.guard-stderr.log" >&2; tail -60 "$results/.guard-raw.md" >&2; exit 1; }
+    sed -n '/^## Baseline/,$p' "$results/.guard-raw.md" > "$results/guard-benchmarks.md"
+    grep -q "^## $guard_target\$" "$results/guard-benchmarks.md" \
+        || log "WARNING: no '## $guard_target' section in guard-benchmarks.md${FILTER:+ (FILTER='$FILTER')}"
+    grep -A2 "setup failed" "$results/.guard-raw.md" | awk 'NF && $0 != "--" && !seen[$0]++' >&2 || true
+    rm -f "$results/.guard-raw.md" "$results/.guard-stderr.log" "$results/.guard-build.log"
+    log "$guard_target done"
+
+    if [ -z "${SKIP_GUARD_PEERS:-}" ]; then
+        log "running peers/bench_guard_peers.py (ipaddress, shlex + fnmatch, chat parser)"
+        python3 "$peers/bench_guard_peers.py" --json "$results/guard-peers.json" --markdown "$results/guard-peers.md"
+        log "guard peers done"
+    fi
+fi
+
 if [ -z "${SKIP_PEERS:-}" ]; then
     if [ ! -x "$peers/.venv/bin/python" ]; then
         log "creating $peers/.venv"
@@ -233,6 +301,6 @@ fi
 
 python3 "$here/compare.py" "$results/swift-benchmarks.md" "$results/peers.json" "$results/authz-peers.json" \
     "$results/html-peers.json" "$results/pattern-peers.json" "$results/storage-benchmarks.md" \
-    "$results/storage-peers.json" > "$results/comparison.md"
+    "$results/storage-peers.json" "$results/guard-benchmarks.md" "$results/guard-peers.json" > "$results/comparison.md"
 log "wrote $results/comparison.md"
 cat "$results/comparison.md"

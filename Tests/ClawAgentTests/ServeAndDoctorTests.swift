@@ -18,6 +18,26 @@ struct ServeAndDoctorTests {
         #expect(badPort.status == 2 && badPort.stderr.contains("--port"))
     }
 
+    @Test("claw mcp serve refuses a network address without TLS too")
+    func mcpServeRefusesPlainNetworkBind() throws {
+        let home = Self.home()
+        let result = try ClawProcess.run(
+            ["mcp", "serve", "--host", "0.0.0.0", "--port", "0"], environment: ["CLAW_HOME": home.path, "SECRET_KEY_BASE": String(repeating: "k", count: 64)])
+        #expect(result.status == 2 && result.stderr.contains("not a loopback address"))
+    }
+
+    @Test("serve does not generate a second key for a database that already holds sealed settings")
+    func noSecondKey() throws {
+        let home = Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let key = ["CLAW_HOME": home.path, "SECRET_KEY_BASE": (0..<64).map { String(format: "%02x", ($0 * 37) % 256) }.joined()]
+        let set = try ClawProcess.run(["settings", "set", "github.webhook_secret"], stdin: "s3cret", environment: key)
+        #expect(set.status == 0, "\(set.stderr)")
+        let serve = try ClawProcess.run(["serve", "--port", "0", "--no-console"], environment: ["CLAW_HOME": home.path])
+        #expect(serve.status == 2 && serve.stderr.contains("instead of generating a new one"), "\(serve.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: home.appendingPathComponent("secret_key_base").path))
+    }
+
     @Test("doctor on a fresh machine says what to do first, and exits 1")
     func freshMachine() throws {
         let home = Self.home()

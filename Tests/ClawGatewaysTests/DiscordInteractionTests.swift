@@ -127,12 +127,12 @@ struct DiscordInteractionTests {
             let server = ClawHTTPServer(configuration: .init(port: 0), mcp: nil, github: nil, discord: discord)
             try await server.makeApplication().test(.router) { client in
                 let answer = try await post(client, Self.command(id: "200"))
-                #expect(answer.status == 200 && answer.text == #"{"type":5}"#)
+                #expect(answer.status == 200 && answer.text == #"{"data":{"flags":64},"type":5}"#)
                 // A subcommand group and subcommand, flattened; a DM from the owner.
                 let nested = Self.command(
                     id: "201", guild: nil,
                     options: #"[{"name":"token","type":2,"options":[{"name":"create","type":1,"options":[{"name":"days","type":4,"value":30},{"name":"ro","type":5,"value":true}]}]}]"#)
-                #expect(try await post(client, nested).text == #"{"type":5}"#)
+                #expect(try await post(client, nested).text == #"{"data":{"flags":64},"type":5}"#)
                 let replay = try await post(client, Self.command(id: "200"))
                 #expect(replay.status == 409)
             }
@@ -193,7 +193,7 @@ struct DiscordInteractionTests {
             answers.append(String(decoding: await discord.handle(
                 headers: ["x-signature-ed25519": try signature(body), "x-signature-timestamp": Self.timestamp], body: Array(body.utf8)).body, as: UTF8.self))
         }
-        #expect(answers[0] == #"{"type":5}"#)
+        #expect(answers[0] == #"{"data":{"flags":64},"type":5}"#)
         #expect(try JSONValue(parsing: answers[1]) == ["type": 4, "data": ["content": .string(DiscordInteractions.busy), "flags": 64]])
     }
 

@@ -63,7 +63,7 @@ struct AgentAssembly {
         }
         if try await reader.flag("shell.enabled") {
             let rules = try await reader.lines("shell.allow")
-            let folder = try await reader.value("shell.working_directory")
+            let folder = try Self.shellFolder(configured: try await reader.value("shell.working_directory"), home: StateDatabase.home)
             let configuration = try CommandFailure.guarding {
                 try ShellSkill.Configuration(enabled: true, parsingRules: rules, workingDirectory: folder)
             }
@@ -74,7 +74,10 @@ struct AgentAssembly {
         // The one path: runtime, executor, approvals.
         let hub = GatewayHub()
         let broker = TwoFactorBroker(store: database.twoFactor(keyRing: keyRing), hub: hub, audit: audit, logger: logger)
-        let sender: CoreServices.Sender = { text, recipient in
+        let sender: CoreServices.Sender = { message, recipient in
+            // Marked as a notification, so that no skill, workflow or injected text can pass for a 2FA
+            // challenge (those start with 🔐) and phish a code.
+            let text = "📣 Notification:\n" + message
             let parts = recipient.split(separator: ":", maxSplits: 1).map(String.init)
             let channel = parts.first ?? ""
             if channel.isEmpty {
@@ -86,7 +89,10 @@ struct AgentAssembly {
         }
         let runtime = SkillRuntime(
             registry: registry, keyRing: keyRing, policy: policies.engine, audit: audit,
-            services: CoreServices(llm: llmProvider, fetcher: fetcher, memory: database.memory, sender: sender), approvals: broker)
+            services: CoreServices(llm: llmProvider, fetcher: fetcher, memory: database.memory, sender: sender), approvals: broker,
+            // Longer than the skills' own limits (shell 30 s, web 15 s, model 60 s), so they report their own
+            // timeouts; waiting for a 2FA answer does not count.
+            configuration: .init(timeout: .seconds(90)))
         let executor = WorkflowExecutor(runtime: runtime, store: database.runs)
         // A service that ends (the scheduler with nothing to schedule, the console at the end of input) leaves
         // the others running; one that fails stops them all.
@@ -148,6 +154,37 @@ struct AgentAssembly {
         return AgentAssembly(services: services, summary: summary)
     }
 
+    /// The shell's working directory and `HOME`: the configured one, which must be the agent user's own and
+    /// writable by nobody else, or `$CLAW_HOME/shell` (0700), never a shared folder such as `/tmp`, where
+    /// another user could plant a `.gitconfig` or `.curlrc` that an approved command would obey.
+    static func shellFolder(configured: String?, home: URL) throws -> String {
+        let path = configured ?? home.appendingPathComponent("shell").path
+        if configured == nil, !FileManager.default.fileExists(atPath: path) {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw CommandFailure.fail("cannot create the shell's folder \(path)")
+            }
+        }
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else { throw CommandFailure.fail("shell.working_directory \(path) is not a folder") }
+        guard info.st_uid == geteuid(), info.st_mode & 0o022 == 0 else {
+            throw CommandFailure.fail("shell.working_directory \(path) must belong to this user and be writable by nobody else")
+        }
+        return path
+    }
+
+    /// An API base URL from the settings: https, or http to a loopback address only (bot tokens travel in it).
+    static func apiBaseURL(_ text: String, setting: String) throws -> String {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, url.user == nil else {
+            throw CommandFailure.fail("\(setting) is not a URL")
+        }
+        guard scheme == "https" || (scheme == "http" && LoopbackHost.contains(host)) else {
+            throw CommandFailure.fail("\(setting) must be https (http only to a loopback address)")
+        }
+        return text
+    }
+
     static func telegramGateway(
         reader: SettingsReader, settings: SettingsStore, audit: AuditLog, dispatcher: CommandDispatcher, logger: Logger
     ) async throws -> TelegramGateway? {
@@ -155,10 +192,16 @@ struct AgentAssembly {
         guard let chat = try await reader.value(SettingKey.telegramChatID.name).flatMap({ Int64($0) }) else {
             throw CommandFailure.fail("telegram.bot_token is set but telegram.chat_id is not a chat id")
         }
-        var allowed = Set(try await reader.list(SettingKey.telegramAllowedUserIDs.name).compactMap { Int64($0) })
+        var allowed = Set<Int64>()
+        for item in try await reader.list(SettingKey.telegramAllowedUserIDs.name) {
+            guard let id = Int64(item) else { throw CommandFailure.fail("telegram.allowed_user_ids holds '\(item.prefix(40))', not a user id") }
+            allowed.insert(id)
+        }
         if allowed.isEmpty, chat > 0 { allowed = [chat] }  // a private chat's id is its user's id
         var configuration = TelegramGateway.Configuration(botToken: token, chatID: chat, allowedSenderIDs: allowed)
-        if let base = try await reader.value("telegram.api_base_url") { configuration.apiBaseURL = base }
+        if let base = try await reader.value("telegram.api_base_url") {
+            configuration.apiBaseURL = try apiBaseURL(base, setting: "telegram.api_base_url")
+        }
         do {
             return try TelegramGateway(
                 configuration: configuration, handler: dispatcher, offsets: SettingsTelegramOffsetStore(settings: settings), audit: audit,
@@ -175,7 +218,7 @@ struct AgentAssembly {
         guard let application = try await reader.value(SettingKey.discordApplicationID.name) else {
             throw CommandFailure.fail("discord.public_key is set but discord.application_id is not")
         }
-        let base = try await reader.value("discord.api_base_url") ?? "https://discord.com/api/v10"
+        let base = try apiBaseURL(try await reader.value("discord.api_base_url") ?? "https://discord.com/api/v10", setting: "discord.api_base_url")
         do {
             let interactions = try DiscordInteractions(
                 configuration: .init(

@@ -96,8 +96,12 @@ struct MCPCommand: AsyncParsableCommand {
         @Option(help: "The largest request body in bytes.")
         var maxBodyBytes = 1 << 20
 
+        @Flag(help: "Allow binding a non-loopback address without TLS (bearer tokens would cross the network in the clear).")
+        var insecureNoTLS = false
+
         func run() async throws {
-            var options = try ServeCommand.options(host: host, port: port, tlsCertificate: tlsCertificate, tlsKey: tlsKey, maxBodyBytes: maxBodyBytes)
+            var options = try ServeCommand.options(
+                host: host, port: port, tlsCertificate: tlsCertificate, tlsKey: tlsKey, maxBodyBytes: maxBodyBytes, insecureNoTLS: insecureNoTLS)
             options.chat = false
             let keyRing = try StateDatabase.keyRing()
             let logger = ServeCommand.logger()

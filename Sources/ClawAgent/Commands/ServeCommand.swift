@@ -40,19 +40,17 @@ struct ServeCommand: AsyncParsableCommand {
     var insecureNoTLS = false
 
     func run() async throws {
-        var options = try Self.options(host: host, port: port, tlsCertificate: tlsCertificate, tlsKey: tlsKey, maxBodyBytes: maxBodyBytes)
-        if options.tls == nil, !LoopbackHost.contains(host), !insecureNoTLS {
-            throw CommandFailure.fail("\(host) is not a loopback address: serve it with --tls-certificate and --tls-key (or --insecure-no-tls)")
-        }
+        var options = try Self.options(
+            host: host, port: port, tlsCertificate: tlsCertificate, tlsKey: tlsKey, maxBodyBytes: maxBodyBytes, insecureNoTLS: insecureNoTLS)
         options.console = !noConsole && ConsoleGateway.isInteractive
         let logger = Self.logger()
-        let (keyRing, source) = try StateDatabase.keyRingWithSource(create: true)
+        let database = try await StateDatabase.open()
+        let (keyRing, source) = try await StateDatabase.keyRingCreatingIfNew(database: database)
         if case .generated(let path) = source {
             logger.notice("generated a new SECRET_KEY_BASE (mode 0600); back it up: sealed settings cannot be opened without it", metadata: ["file": "\(path)"])
         } else {
             logger.info("SECRET_KEY_BASE", metadata: ["from": "\(source)", "key_id": "\(keyRing.currentKeyID)"])
         }
-        let database = try await StateDatabase.open()
         logger.info("state", metadata: ["database": "\(database.location)"])
         let assembly: AgentAssembly
         do {
@@ -79,8 +77,13 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     /// Checks the listening options shared with `claw mcp serve`.
-    static func options(host: String, port: Int, tlsCertificate: String?, tlsKey: String?, maxBodyBytes: Int) throws -> AgentAssembly.Options {
+    static func options(
+        host: String, port: Int, tlsCertificate: String?, tlsKey: String?, maxBodyBytes: Int, insecureNoTLS: Bool
+    ) throws -> AgentAssembly.Options {
         guard (0...65535).contains(port) else { throw CommandFailure.fail("--port must be 0 to 65535") }
+        if tlsCertificate == nil, !LoopbackHost.contains(host), !insecureNoTLS {
+            throw CommandFailure.fail("\(host) is not a loopback address: serve it with --tls-certificate and --tls-key (or --insecure-no-tls)")
+        }
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw CommandFailure.fail("--tls-certificate and --tls-key go together") }
         guard maxBodyBytes > 0 else { throw CommandFailure.fail("--max-body-bytes must be positive") }
         var options = AgentAssembly.Options()

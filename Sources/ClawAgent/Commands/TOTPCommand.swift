@@ -49,15 +49,28 @@ struct TOTPCommand: AsyncParsableCommand {
         @Option(help: "A code of the current secret, to re-enrol.")
         var currentCode: String?
 
+        @Flag(help: "Re-enrol without a current code (a lost phone, or an account locked by wrong codes); audited. Needs this machine's state.")
+        var force = false
+
         func run() async throws {
-            let keyRing = try StateDatabase.keyRing(create: true)
             let database = try await StateDatabase.open()
+            let (keyRing, _) = try await StateDatabase.keyRingCreatingIfNew(database: database)
             let store = database.twoFactor(keyRing: keyRing)
             let enrolled = try await StateDatabase.guarding { () async throws(StorageError) in try await store.state(account: account) != nil }
-            if enrolled {
+            if enrolled, force {
+                let audit = AuditLog(store: database.audit, keyRing: keyRing)
+                do {
+                    try await audit.record(event: "2fa.reenroll_forced", outcome: "allow", reason: "claw totp setup --force",
+                                           context: ["account": .string(account), "by": "cli"])
+                } catch {
+                    await database.close()
+                    throw CommandFailure.fail("the audit log cannot be written; nothing was changed")
+                }
+            } else if enrolled {
                 guard let currentCode else {
                     await database.close()
-                    throw CommandFailure.fail("2FA is already enrolled for \(account): pass --current-code with a code of the current secret")
+                    throw CommandFailure.fail(
+                        "2FA is already enrolled for \(account): pass --current-code with a code of the current secret (or --force on this machine)")
                 }
                 let outcome = try await StateDatabase.guarding { () async throws(StorageError) in try await store.verify(currentCode, account: account) }
                 guard case .accepted = outcome else {

@@ -134,7 +134,8 @@ public final class CommandDispatcher: ChatMessageHandler, Sendable {
             guard let broker else { return "2FA approvals are not available." }
             return await broker.deny(id, by: message) ? "Denied [\(id)]." : "No open challenge has the id \(id)."
         case .code(let code):
-            guard let broker, !(await broker.openChallenges.isEmpty) else { return await converse(message.text, trigger: trigger) }
+            // A live one-time code never goes to a model provider, even when no challenge is open.
+            guard let broker, !(await broker.openChallenges.isEmpty) else { return "No approval is waiting." }
             return await approve(code, id: nil, message: message)
         case .unknown(let name): return "Unknown command /\(name). /help lists the commands."
         case .malformed(let usage): return "Usage: \(usage)"
@@ -200,6 +201,7 @@ public final class CommandDispatcher: ChatMessageHandler, Sendable {
             return "The workflows cannot be read (\(error.code))."
         }
         guard let workflow else { return "No workflow is named \(name)." }
+        guard workflow.enabled else { return "The workflow \(name) is disabled." }
         var value = JSONValue.null
         if !input.isEmpty {
             value = (input.first == "{" || input.first == "[") ? ((try? JSONValue(parsing: input)) ?? .string(input)) : .string(input)

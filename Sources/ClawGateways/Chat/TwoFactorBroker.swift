@@ -89,6 +89,7 @@ public actor TwoFactorBroker: ApprovalProvider {
     let logger: Logger
     private var challenges: [String: Challenge] = [:]
     private var pendingEnrollment: TOTP?
+    private var reserved: Set<String> = []
 
     /// Creates a broker.
     /// - Parameters:
@@ -124,12 +125,24 @@ public actor TwoFactorBroker: ApprovalProvider {
             throw Refusal(reason: "the 2FA state cannot be read")
         }
         guard enrolled else { throw Refusal(reason: "2FA is not enrolled (run `claw totp setup`, or /setup 2fa on the console)") }
-        guard challenges.count < configuration.maximumOpenChallenges else { throw Refusal(reason: "too many approvals are waiting") }
-        let id = Self.newID(taken: Set(challenges.keys))
+        // The slot and the id are taken before the first suspension, so concurrent requests cannot pass the
+        // limit or share an id.
+        guard challenges.count + reserved.count < configuration.maximumOpenChallenges else {
+            throw Refusal(reason: "too many approvals are waiting")
+        }
+        let id = Self.newID(taken: Set(challenges.keys).union(reserved))
+        reserved.insert(id)
+        defer { reserved.remove(id) }
         let seconds = Double(configuration.lifetime.components.seconds)
         let summary = ChallengeSummary(
             id: id, subject: request.subject, digest: request.digest, expiresAt: clock.now().addingTimeInterval(seconds))
         let text = Self.challengeText(summary, request: request, lifetime: Int(seconds))
+        // No challenge goes out unless its opening is in the audit log.
+        do {
+            try await recordOrThrow("2fa.challenge", outcome: "open", reason: "opened", summary: summary, by: request.trigger.identity)
+        } catch {
+            throw Refusal(reason: "the audit log cannot be written")
+        }
         var delivered = 0
         for gateway in hub.challengeGateways {
             do {
@@ -143,7 +156,6 @@ public actor TwoFactorBroker: ApprovalProvider {
             await record("2fa.challenge", outcome: "deny", reason: "no gateway could deliver the challenge", summary: summary, by: request.trigger.identity)
             throw Refusal(reason: "no gateway can deliver a 2FA challenge")
         }
-        await record("2fa.challenge", outcome: "open", reason: "sent to \(delivered) gateway(s)", summary: summary, by: request.trigger.identity)
         let lifetime = configuration.lifetime
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
@@ -188,27 +200,34 @@ public actor TwoFactorBroker: ApprovalProvider {
             await close(id, with: Refusal(reason: "the 2FA state cannot be updated"), event: "2fa.denied", by: message.identity)
             return .denied("the 2FA state cannot be updated")
         }
-        // The store call suspended: the challenge may have closed meanwhile.
-        guard var challenge = challenges[id] else { return .noChallenge }
+        // The store call suspended: the challenge may have closed meanwhile. From here on, the stored
+        // challenge is changed before any suspension, never through a copy written back later.
+        guard challenges[id] != nil else { return .noChallenge }
         switch outcome {
         case .accepted:
+            let challenge = challenges.removeValue(forKey: id)!
             challenge.expiry?.cancel()
-            challenges[id] = nil
+            // The action runs only once its approval is in the audit log.
+            do {
+                try await recordOrThrow("2fa.approved", outcome: "allow", reason: "approved from \(message.channel)",
+                                        summary: challenge.summary, by: message.identity)
+            } catch {
+                challenge.continuation.resume(throwing: Refusal(reason: "the approval could not be audited"))
+                return .denied("the approval could not be audited")
+            }
             challenge.continuation.resume()
-            await record("2fa.approved", outcome: "allow", reason: "approved from \(message.channel)", summary: challenge.summary, by: message.identity)
             await announce("Approved [\(id)] \(challenge.summary.subject) from \(message.channel).", except: message.channel)
             return .approved(id)
         case .wrong, .replayed:
-            challenge.wrongAttempts += 1
-            let remaining = configuration.maximumWrongAttempts - challenge.wrongAttempts
-            await record("2fa.wrong_code", outcome: "deny", reason: outcome == .replayed ? "code already used" : "wrong code",
-                         summary: challenge.summary, by: message.identity)
+            challenges[id]!.wrongAttempts += 1
+            let summary = challenges[id]!.summary
+            let remaining = configuration.maximumWrongAttempts - challenges[id]!.wrongAttempts
             guard remaining > 0 else {
-                challenges[id] = challenge
                 await close(id, with: Refusal(reason: "too many wrong codes"), event: "2fa.denied", by: message.identity)
                 return .denied("too many wrong codes")
             }
-            challenges[id] = challenge
+            await record("2fa.wrong_code", outcome: "deny", reason: outcome == .replayed ? "code already used" : "wrong code",
+                         summary: summary, by: message.identity)
             return .wrong(remaining: remaining)
         case .locked, .notEnrolled:
             let reason = outcome == .locked ? "the account is locked after repeated wrong codes" : "2FA is not enrolled"
@@ -313,16 +332,26 @@ public actor TwoFactorBroker: ApprovalProvider {
     // MARK: Text and audit
 
     static func challengeText(_ summary: ChallengeSummary, request: ApprovalRequest, lifetime: Int) -> String {
-        var arguments = request.arguments == .null ? "" : request.arguments.canonicalText
-        if arguments.count > 300 { arguments = String(arguments.prefix(300)) + "…" }
         var lines = [
             "🔐 Approval needed [\(summary.id)]: \(summary.subject)",
             "started by \(request.trigger.callerType) \(request.trigger.identity)\(request.runID.map { ", run \($0)" } ?? "")",
-            "digest \(summary.digest)",
         ]
-        if !arguments.isEmpty { lines.append("arguments: \(arguments)") }
+        if let described = request.summary {
+            lines.append("will run: \(Self.excerpt(described, limit: 1_000))")
+        } else if request.arguments != .null {
+            lines.append("arguments: \(Self.excerpt(request.arguments.canonicalText, limit: 300))")
+        }
+        lines.append("digest \(summary.digest)")
         lines.append("Reply with your 2FA code (or /approve \(summary.id) CODE, /deny \(summary.id)) within \(lifetime) s.")
         return lines.joined(separator: "\n")
+    }
+
+    /// The text whole when short, else its start and its end with the number of characters left out
+    /// between them: never a silent cut that could hide the part that matters.
+    static func excerpt(_ text: String, limit: Int) -> String {
+        guard text.count > limit else { return text }
+        let half = limit / 2
+        return "\(text.prefix(half)) … (\(text.count - 2 * half) characters not shown) … \(text.suffix(half))"
     }
 
     /// A short id people can type; not a secret (the code is what authorizes).
@@ -334,9 +363,13 @@ public actor TwoFactorBroker: ApprovalProvider {
     }
 
     private func record(_ event: String, outcome: String, reason: String, summary: ChallengeSummary, by identity: String) async {
+        try? await recordOrThrow(event, outcome: outcome, reason: reason, summary: summary, by: identity)
+    }
+
+    private func recordOrThrow(_ event: String, outcome: String, reason: String, summary: ChallengeSummary, by identity: String) async throws {
         let context: JSONValue = ["challenge": .string(summary.id), "subject": .string(summary.subject), "digest": .string(summary.digest),
                                   "by": .string(identity)]
-        _ = try? await audit?.record(event: event, outcome: outcome, reason: reason, context: context)
+        try await audit?.record(event: event, outcome: outcome, reason: reason, context: context)
     }
 
     private func recordEnrollment(_ event: String, outcome: String, reason: String, by identity: String) async {

@@ -56,8 +56,7 @@ enum LLMTransport {
     }
 
     static func isLoopback(_ host: String) -> Bool {
-        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
+        LoopbackHost.contains(host)  // literals only: `127.evil.example` is a DNS name anyone can point anywhere
     }
 
     /// Sends a JSON `POST` and returns the status and body, within `timeout` overall (head and body).

@@ -23,7 +23,7 @@ import ClawWorkflow
 /// - Important: Give the ``SkillRuntime`` a timeout longer than ``Configuration/timeout``; otherwise the
 ///   runtime cancels the step first (the process group is killed all the same, but the caller gets a
 ///   timeout error instead of a result with `timed_out: true`).
-public struct ShellSkill: Skill {
+public struct ShellSkill: ApprovalDescribing {
     /// The skill's registered name.
     public static let name = "shell"
     /// The permission the skill declares and asks for on every run.
@@ -138,17 +138,32 @@ public struct ShellSkill: Skill {
         let request: Request
         do { request = try Self.command(in: input) } catch { throw Refused(error) }
         try await context.authorize(Self.permission)
-        let approved: ApprovedShellCommand
+        let approved = try approve(request)
+        let result = try await runner.run(approved)
+        return Self.output(approved, result)
+    }
+
+    /// The guard's verdict on a request, its refusals wrapped in ``Refused``.
+    func approve(_ request: Request) throws -> ApprovedShellCommand {
         do {
             switch request {
-            case .line(let line): approved = try commandGuard.check(line)
-            case .argv(let argv): approved = try commandGuard.check(argv: argv)
+            case .line(let line): return try commandGuard.check(line)
+            case .argv(let argv): return try commandGuard.check(argv: argv)
             }
         } catch {
             throw Refused(error)
         }
-        let result = try await runner.run(approved)
-        return Self.output(approved, result)
+    }
+
+    /// The normalized command line that will run (the same parsing and checks as ``run(_:context:)``), shown
+    /// to the person asked to approve it; a command the guard refuses is refused before anyone is asked.
+    public func approvalSummary(for input: JSONValue) throws -> String {
+        guard configuration.enabled else {
+            throw Refused(ClawSecurityError(.shellDisabled, "the shell skill is disabled"))
+        }
+        let request: Request
+        do { request = try Self.command(in: input) } catch { throw Refused(error) }
+        return "$ " + (try approve(request)).description
     }
 
     enum Request: Equatable {

@@ -75,18 +75,28 @@ public struct SecretKeyBaseFile: Sendable {
         }
     }
 
-    /// Reads the file after checking that only its owner can read it.
+    /// Reads the file after checking, on the open descriptor itself (no link followed, so nothing can be
+    /// swapped between the check and the read), that it is a regular file of this user that only they can read.
     func read() throws(StorageError) -> String {
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard descriptor >= 0 else { throw StorageError(.secret, "cannot read \(path) (it must be a regular file, not a link)") }
+        defer { close(descriptor) }
         var info = stat()
-        guard lstat(path, &info) == 0 else { throw StorageError(.secret, "cannot read \(path)") }
-        guard info.st_mode & S_IFMT == S_IFREG else { throw StorageError(.secret, "\(path) is not a regular file") }
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { throw StorageError(.secret, "\(path) is not a regular file") }
+        guard info.st_uid == geteuid() else { throw StorageError(.secret, "\(path) belongs to another user") }
         guard info.st_mode & 0o077 == 0 else {
             throw StorageError(
                 .secret, "\(path) has mode \(String(info.st_mode & 0o777, radix: 8)); others may read it. Run `chmod 600 \(path)`")
         }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw StorageError(.secret, "cannot read \(path)")
+        var bytes = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while bytes.count <= 64 * 1024 {
+            let count = buffer.withUnsafeMutableBytes { Foundation.read(descriptor, $0.baseAddress, $0.count) }
+            guard count >= 0 else { throw StorageError(.secret, "cannot read \(path)") }
+            if count == 0 { break }
+            bytes += buffer[0..<count]
         }
+        guard let text = String(bytes: bytes, encoding: .utf8) else { throw StorageError(.secret, "\(path) is not UTF-8 text") }
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

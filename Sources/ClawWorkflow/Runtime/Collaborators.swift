@@ -83,6 +83,17 @@ public protocol ApprovalProvider: Sendable {
     func approve(_ request: ApprovalRequest) async throws
 }
 
+/// A skill that can say exactly what an input will do, before anyone is asked to approve it.
+///
+/// The runtime calls it before asking for approval: a refusal here ends the call without a challenge, and
+/// the summary is what the approver sees. It must come from the same code that the run uses, so that
+/// what is shown is what runs.
+public protocol ApprovalDescribing: Skill {
+    /// What the input will do, in one or a few lines.
+    /// - Throws: When the input would be refused anyway.
+    func approvalSummary(for input: JSONValue) throws -> String
+}
+
 /// What needs approval and who started it.
 public struct ApprovalRequest: Sendable, Hashable {
     /// The workflow or skill.
@@ -93,13 +104,17 @@ public struct ApprovalRequest: Sendable, Hashable {
     public let trigger: Trigger
     /// The input it will run with.
     public let arguments: JSONValue
+    /// What will run, in the skill's own words (``ApprovalDescribing``), such as the normalized command
+    /// line of `shell`; shown in full to the person approving.
+    public let summary: String?
 
     /// Creates a request.
-    public init(subject: String, runID: String?, trigger: Trigger, arguments: JSONValue = .null) {
+    public init(subject: String, runID: String?, trigger: Trigger, arguments: JSONValue = .null, summary: String? = nil) {
         self.subject = subject
         self.runID = runID
         self.trigger = trigger
         self.arguments = arguments
+        self.summary = summary
     }
 
     /// A digest of exactly what will run: the first 16 hex digits of SHA-256 over the canonical JSON of

@@ -117,7 +117,10 @@ public final class SkillRuntime: Sendable {
         let token = parentToken.map { $0.attenuated(caveats) } ?? minter.mint(caveats: caveats)
         // 3. Approval, whatever started the run.
         if entry.descriptor.requiresApproval {
-            try await requireApproval(ApprovalRequest(subject: name, runID: runID, trigger: trigger, arguments: input))
+            // A skill that can describe the input does so first: an input it would refuse never reaches a
+            // person, and the person sees exactly what will run.
+            let summary = try (entry.skill as? any ApprovalDescribing)?.approvalSummary(for: input)
+            try await requireApproval(ApprovalRequest(subject: name, runID: runID, trigger: trigger, arguments: input, summary: summary))
         }
         // 4. Breaker and timeout.
         let context = SkillContext(

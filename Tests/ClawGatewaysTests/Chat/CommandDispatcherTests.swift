@@ -82,8 +82,9 @@ struct CommandDispatcherTests {
         #expect(await chat.handle(message("/cancel nothing", "telegram", "42")).contains("No running workflow"))
         #expect(await chat.handle(message("/shell ls", "telegram", "42")).contains("shell skill is off"))
         #expect(await chat.handle(message("hello?", "telegram", "42")).contains("/help"))
+        #expect(await chat.handle(message("123456", "telegram", "42")) == "No approval is waiting.", "a code never goes to a model")
         let commands = try await setup.fixture.database.audit.entries().filter { $0.event == "chat.command" }
-        #expect(commands.count == 11)
+        #expect(commands.count == 12)
         #expect(commands.allSatisfy { $0.context["caller"] == "telegram:42" })
     }
 

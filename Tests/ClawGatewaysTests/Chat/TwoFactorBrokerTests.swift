@@ -1,4 +1,4 @@
-import ClawGateways
+@testable import ClawGateways
 import Foundation
 import Testing
 
@@ -141,6 +141,46 @@ struct TwoFactorBrokerTests {
         #expect(try await store.state(account: "owner") == nil)
         let events = try await fixture.auditEvents()
         #expect(events.contains("2fa.enrolled") && events.contains("2fa.disabled"))
+    }
+}
+
+extension TwoFactorBrokerTests {
+    @Test("wrong and right codes arriving together: approved exactly once, the challenge closed, nothing resumed twice")
+    func concurrentAnswers() async throws {
+        let fixture = try await ChatFixture.make()
+        defer { Task { await fixture.close() } }
+        for round in 0..<5 {
+            let broker = fixture.broker()
+            let approval = Task { try await broker.approve(Self.request) }
+            _ = try #require(await Self.openChallenge(broker))
+            let code = fixture.code()
+            let outcomes = await withTaskGroup(of: TwoFactorBroker.AnswerOutcome.self) { group in
+                for index in 0..<6 {
+                    let text = index == 3 ? code : String(format: "%06d", index)
+                    group.addTask { await broker.answer(text, challengeID: nil, from: fixture.message(text)) }
+                }
+                return await group.reduce(into: [TwoFactorBroker.AnswerOutcome]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter(\.isApproved).count <= 1, "round \(round): \(outcomes)")
+            // Whatever the interleaving, the action ends (approved, or denied after three wrong codes)
+            // and no challenge is left open.
+            _ = try? await approval.value
+            #expect(await broker.openChallenges.isEmpty, "round \(round)")
+            fixture.clock.advance(30)
+        }
+    }
+
+    @Test("a described action is shown whole; long arguments show their start and end with what was left out")
+    func challengeText() {
+        let described = ApprovalRequest(
+            subject: "shell", runID: nil, trigger: .scheduler, arguments: ["input": .string("git   log")], summary: "$ git log")
+        let summary = TwoFactorBroker.ChallengeSummary(id: "abc123", subject: "shell", digest: described.digest, expiresAt: Date())
+        let text = TwoFactorBroker.challengeText(summary, request: described, lifetime: 120)
+        #expect(text.contains("will run: $ git log") && !text.contains("arguments:"))
+        let padded = "git log" + String(repeating: " ", count: 400) + "--output=/home/u/.bashrc"
+        let long = ApprovalRequest(subject: "job", runID: nil, trigger: .scheduler, arguments: ["input": .string(padded)])
+        let shown = TwoFactorBroker.challengeText(summary, request: long, lifetime: 120)
+        #expect(shown.contains("--output=/home/u/.bashrc") && shown.contains("characters not shown"), "\(shown)")
     }
 }
 

@@ -214,7 +214,7 @@ public final class DiscordInteractions: Service, Sendable {
             channel: "discord", chatID: interaction.channelID ?? interaction.guildID ?? "dm", senderID: user, text: text,
             receivedAt: clock.now())
         enqueue.yield(Job(message: message, token: interaction.token))
-        return Self.reply(200, ["type": 5])
+        return Self.reply(200, ["type": 5, "data": ["flags": 64]])  // ephemeral: replies may hold command output
     }
 
     /// Remembers an interaction id; `false` when it was already seen within the window.
