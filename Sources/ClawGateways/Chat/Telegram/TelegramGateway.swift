@@ -182,12 +182,16 @@ public final class TelegramGateway: Gateway, Service {
                 }
                 let fresh = updates.filter { offset == nil || $0.updateID >= offset! }
                 guard let last = fresh.map(\.updateID).max() else { continue }
-                offset = last + 1
+                // The batch is handled only once its offset is saved, so a restart never handles it again; when
+                // the save fails, the same updates are fetched again after a pause.
                 do {
                     try await offsets.setOffset(last + 1)
                 } catch {
-                    logger.error("cannot save the Telegram offset", metadata: ["error": "\(error)"])
+                    logger.error("cannot save the Telegram offset; the batch waits", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: backoff.next())
+                    continue
                 }
+                offset = last + 1
                 for update in fresh { await accept(update, group: &group) }
             }
         }
