@@ -81,27 +81,10 @@ struct MCPCommand: AsyncParsableCommand {
                 github.events.push = nightly,triage) bind events to workflows. Stops gracefully on SIGINT or SIGTERM.
                 """)
 
-        @Option(help: "The address to bind.")
-        var host = "127.0.0.1"
-
-        @Option(help: "The port (0 for any free one).")
-        var port = 5001
-
-        @Option(help: "A PEM certificate chain, for TLS.")
-        var tlsCertificate: String?
-
-        @Option(help: "A PEM private key, for TLS.")
-        var tlsKey: String?
-
-        @Option(help: "The largest request body in bytes.")
-        var maxBodyBytes = 1 << 20
-
-        @Flag(help: "Allow binding a non-loopback address without TLS (bearer tokens would cross the network in the clear).")
-        var insecureNoTLS = false
+        @OptionGroup var listen: ListenOptions
 
         func run() async throws {
-            var options = try ServeCommand.options(
-                host: host, port: port, tlsCertificate: tlsCertificate, tlsKey: tlsKey, maxBodyBytes: maxBodyBytes, insecureNoTLS: insecureNoTLS)
+            var options = try listen.options()
             options.chat = false
             let keyRing = try StateDatabase.keyRing()
             let logger = ServeCommand.logger()

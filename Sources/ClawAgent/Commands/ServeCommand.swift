@@ -18,30 +18,13 @@ struct ServeCommand: AsyncParsableCommand {
             on SIGINT or SIGTERM.
             """)
 
-    @Option(help: "The address to bind.")
-    var host = "127.0.0.1"
-
-    @Option(help: "The port (0 for any free one).")
-    var port = 5001
-
-    @Option(help: "A PEM certificate chain, for TLS.")
-    var tlsCertificate: String?
-
-    @Option(help: "A PEM private key, for TLS.")
-    var tlsKey: String?
-
-    @Option(help: "The largest request body in bytes.")
-    var maxBodyBytes = 1 << 20
+    @OptionGroup var listen: ListenOptions
 
     @Flag(help: "Do not read commands from the terminal even when there is one.")
     var noConsole = false
 
-    @Flag(help: "Allow binding a non-loopback address without TLS (bearer tokens would cross the network in the clear).")
-    var insecureNoTLS = false
-
     func run() async throws {
-        var options = try Self.options(
-            host: host, port: port, tlsCertificate: tlsCertificate, tlsKey: tlsKey, maxBodyBytes: maxBodyBytes, insecureNoTLS: insecureNoTLS)
+        var options = try listen.options()
         options.console = !noConsole && ConsoleGateway.isInteractive
         let logger = Self.logger()
         let database = try await StateDatabase.open()
@@ -76,10 +59,36 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("stopped")
     }
 
-    /// Checks the listening options shared with `claw mcp serve`.
-    static func options(
-        host: String, port: Int, tlsCertificate: String?, tlsKey: String?, maxBodyBytes: Int, insecureNoTLS: Bool
-    ) throws -> AgentAssembly.Options {
+    /// Logs at info level to standard error; nothing logged carries a secret.
+    static func logger() -> Logger {
+        var logger = Logger(label: "claw")
+        logger.logLevel = .info
+        return logger
+    }
+}
+
+/// Where and how `claw serve` and `claw mcp serve` listen.
+struct ListenOptions: ParsableArguments {
+    @Option(help: "The address to bind.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The port (0 for any free one).")
+    var port = 5001
+
+    @Option(help: "A PEM certificate chain, for TLS.")
+    var tlsCertificate: String?
+
+    @Option(help: "A PEM private key, for TLS.")
+    var tlsKey: String?
+
+    @Option(help: "The largest request body in bytes.")
+    var maxBodyBytes = 1 << 20
+
+    @Flag(help: "Allow binding a non-loopback address without TLS (bearer tokens would cross the network in the clear).")
+    var insecureNoTLS = false
+
+    /// Checks the options: a valid port, TLS files in pairs, and no plain network bind unless asked for.
+    func options() throws -> AgentAssembly.Options {
         guard (0...65535).contains(port) else { throw CommandFailure.fail("--port must be 0 to 65535") }
         if tlsCertificate == nil, !LoopbackHost.contains(host), !insecureNoTLS {
             throw CommandFailure.fail("\(host) is not a loopback address: serve it with --tls-certificate and --tls-key (or --insecure-no-tls)")
@@ -92,12 +101,5 @@ struct ServeCommand: AsyncParsableCommand {
         options.tls = tlsCertificate.map { HTTPServerConfiguration.TLSFiles(certificatePath: $0, privateKeyPath: tlsKey!) }
         options.maximumBodyBytes = maxBodyBytes
         return options
-    }
-
-    /// Logs at info level to standard error; nothing logged carries a secret.
-    static func logger() -> Logger {
-        var logger = Logger(label: "claw")
-        logger.logLevel = .info
-        return logger
     }
 }
