@@ -134,6 +134,16 @@ struct StoreContractTests {
             // Re-enrolment resets; a different key ring cannot open the secret.
             try await store.enroll(account: "owner", totp: totp)
             #expect(try await store.verify(totp.code(at: clock.now), account: "owner") == .accepted(step: totp.step(at: clock.now)))
+            // Many wrong codes at once: the count stops at the limit, and a locked account accepts no step.
+            try await store.enroll(account: "owner", totp: totp)
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<20 { group.addTask { _ = try? await store.verify(wrong, account: "owner") } }
+            }
+            #expect(try await store.state(account: "owner")?.failedAttempts == TwoFactorStore.maximumFailedAttempts)
+            clock.advance(30)
+            #expect(try await store.accept(account: "owner", step: totp.step(at: clock.now)) == false)
+            #expect(try await store.verify(totp.code(at: clock.now), account: "owner") == .locked)
+            try await store.enroll(account: "owner", totp: totp)
             let other = database.twoFactor(keyRing: try KeyRing(secretKeyBase: String(repeating: "z", count: 40)))
             await #expect(throws: StorageError.secret) { try await other.state(account: "owner") }
         }

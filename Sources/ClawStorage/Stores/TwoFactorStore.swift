@@ -67,15 +67,16 @@ public struct TwoFactorStore: Sendable {
             enrolledAt: try row.date(3))
     }
 
-    /// Accepts a step if it is newer than the last accepted one, atomically.
-    /// - Returns: `false` when that step (or a later one) was already accepted: a replay.
+    /// Accepts a step if it is newer than the last accepted one and the account is not locked, atomically.
+    /// - Returns: `false` when that step (or a later one) was already accepted (a replay), or the account is
+    ///   locked by wrong codes.
     public func accept(account: String, step: Int64) async throws(StorageError) -> Bool {
         let rows = try await driver.query(
             """
             UPDATE claw_two_factor SET last_step = ?, failed_attempts = 0, updated_at = ?
-            WHERE account = ? AND last_step < ? RETURNING account
+            WHERE account = ? AND last_step < ? AND failed_attempts < ? RETURNING account
             """,
-            [.integer(step), SQLValue(clock.now()), .text(account), .integer(step)])
+            [.integer(step), SQLValue(clock.now()), .text(account), .integer(step), .integer(Int64(Self.maximumFailedAttempts))])
         return rows.count == 1
     }
 
@@ -83,10 +84,15 @@ public struct TwoFactorStore: Sendable {
     /// - Returns: The failures in a row now.
     @discardableResult
     public func recordFailure(account: String) async throws(StorageError) -> Int {
+        // One conditional update: concurrent wrong codes cannot push the count past the limit unnoticed.
         let rows = try await driver.query(
-            "UPDATE claw_two_factor SET failed_attempts = failed_attempts + 1, updated_at = ? WHERE account = ? RETURNING failed_attempts",
-            [SQLValue(clock.now()), .text(account)])
-        return Int(try rows.first?.integer(0) ?? 0)
+            """
+            UPDATE claw_two_factor SET failed_attempts = failed_attempts + 1, updated_at = ?
+            WHERE account = ? AND failed_attempts < ? RETURNING failed_attempts
+            """,
+            [SQLValue(clock.now()), .text(account), .integer(Int64(Self.maximumFailedAttempts))])
+        guard let row = rows.first else { return Self.maximumFailedAttempts }
+        return Int(try row.integer(0))
     }
 
     /// Checks a code: right, not replayed, and the account not locked by wrong codes.
@@ -99,7 +105,10 @@ public struct TwoFactorStore: Sendable {
             let failures = try await recordFailure(account: account)
             return failures >= Self.maximumFailedAttempts ? .locked : .wrong
         }
-        return try await accept(account: account, step: step) ? .accepted(step: step) : .replayed
+        if try await accept(account: account, step: step) { return .accepted(step: step) }
+        // Refused: a replay, or wrong codes sent meanwhile locked the account.
+        let now = try await self.state(account: account)
+        return (now?.failedAttempts ?? 0) >= Self.maximumFailedAttempts ? .locked : .replayed
     }
 
     /// Removes an account's enrolment.
