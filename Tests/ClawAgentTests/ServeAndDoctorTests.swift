@@ -52,7 +52,7 @@ struct ServeAndDoctorTests {
         let home = Self.home()
         defer { try? FileManager.default.removeItem(at: home) }
         let weak = ["CLAW_HOME": home.path, "SECRET_KEY_BASE": String(repeating: "ab", count: 20)]
-        for (name, value) in [("shell.enabled", "true"), ("shell.allow", "git status;sh ...;ls ..."), ("web.allow", "0.0.0.0/0")] {
+        for (name, value) in [("shell.enabled", "true"), ("shell.allow", "git status;sh ...;ls ...;python3.12 -V;git log ..."), ("web.allow", "0.0.0.0/0")] {
             let set = try ClawProcess.run(["settings", "set", name], stdin: value, environment: weak)
             #expect(set.status == 0, "\(set.stderr)")
         }
@@ -60,7 +60,8 @@ struct ServeAndDoctorTests {
         #expect(result.status == 1)
         let fixes = result.stdout.split(separator: "\n").filter { $0.hasPrefix("fix") }
         for expected in ["short or repetitive", "without TLS", "2FA is not enrolled", "'sh ...' lets sh run arbitrary code",
-                         "'ls ...' allows any arguments", "0.0.0.0/0 exempts every address"] {
+                         "'ls ...' allows any arguments", "0.0.0.0/0 exempts every address", "'python3.12 -V' lets python3.12 run",
+                         "'git log ...' accepts any further arguments"] {
             #expect(fixes.contains { $0.contains(expected) }, "missing \(expected) in \(result.stdout)")
         }
         #expect(result.stdout.contains("ok    the state folder") && result.stdout.contains("has mode 700"))

@@ -20,9 +20,18 @@ struct DoctorCommand: AsyncParsableCommand {
 
     /// Interpreters and tools that run arbitrary code given the right arguments.
     static let codeRunners: Set<String> = [
-        "sh", "bash", "zsh", "dash", "ksh", "fish", "env", "xargs", "sudo", "su", "doas", "python", "python3", "perl", "ruby", "node",
-        "php", "lua", "awk", "gawk", "busybox", "nohup", "timeout", "nice", "eval", "exec", "ssh",
+        "sh", "bash", "zsh", "dash", "ksh", "fish", "env", "xargs", "sudo", "su", "doas", "python", "perl", "ruby", "node",
+        "php", "lua", "awk", "gawk", "busybox", "nohup", "timeout", "nice", "eval", "exec", "ssh", "find", "make", "vi", "vim",
+        "less", "more", "docker", "podman", "npm", "npx", "pip", "pip3", "go", "swift", "setsid", "script", "expect", "stdbuf",
+        "flock", "watch", "tmux", "screen", "nsenter", "chroot", "ld.so", "gdb", "strace",
     ]
+
+    /// The program's name without a version suffix (`python3.12` → `python`).
+    static func baseName(_ program: String) -> String {
+        let name = URL(fileURLWithPath: program).lastPathComponent
+        let trimmed = name.reversed().drop { $0.isNumber || $0 == "." || $0 == "-" }
+        return trimmed.isEmpty ? name : String(trimmed.reversed())
+    }
 
     struct Report {
         var lines = [String]()
@@ -99,10 +108,12 @@ struct DoctorCommand: AsyncParsableCommand {
                     continue
                 }
                 let program = URL(fileURLWithPath: rule.program).lastPathComponent
-                if Self.codeRunners.contains(program) {
+                if Self.codeRunners.contains(program) || Self.codeRunners.contains(Self.baseName(program)) {
                     report.fix("shell.allow: '\(rule)' lets \(program) run arbitrary code; allow the specific programs instead")
                 } else if rule.allowsMoreArguments && rule.patterns.isEmpty {
                     report.fix("shell.allow: '\(rule)' allows any arguments to \(program); list the argument patterns you need")
+                } else if rule.allowsMoreArguments {
+                    report.fix("shell.allow: '\(rule)' accepts any further arguments, options included (such as --output); list them")
                 }
             }
             if !lines.isEmpty { report.ok("shell: \(lines.count) allow rule(s); every run needs a 2FA code") }
