@@ -167,6 +167,31 @@ struct TelegramGatewayTests {
         #expect(try store.entries().isEmpty)
     }
 
+    @Test("With a maximum age, messages queued long ago are ignored and fresh ones handled")
+    func staleMessages() async throws {
+        let (audit, _) = memoryAudit()
+        for (secondsLater, answered) in [(3_600.0, false), (60.0, true)] {
+            let fake = FakeTelegram()
+            let handler = EchoHandler()
+            try await fake.api.serve { base in
+                var configuration = fake.configuration(base)
+                configuration.maximumMessageAge = 600
+                let gateway = try TelegramGateway(
+                    configuration: configuration, handler: handler, offsets: InMemoryTelegramOffsetStore(), audit: audit,
+                    clock: .fixed(Date(timeIntervalSince1970: 1_700_000_000 + secondsLater)))
+                try await Self.running(gateway) {
+                    fake.message("/status")
+                    if answered {
+                        try #require(try await eventually { fake.sent == ["echo: /status"] }, "\(fake.sent)")
+                    } else {
+                        try #require(try await eventually { fake.polls.count >= 3 })
+                    }
+                }
+            }
+            #expect(handler.messages.count == (answered ? 1 : 0), "\(secondsLater) s after the message")
+        }
+    }
+
     @Test("Unknown senders, other chats and bots get no reply and are audited once each, without the text")
     func refusals() async throws {
         let fake = FakeTelegram()

@@ -199,6 +199,7 @@ struct AgentAssembly {
         }
         if allowed.isEmpty, chat > 0 { allowed = [chat] }  // a private chat's id is its user's id
         var configuration = TelegramGateway.Configuration(botToken: token, chatID: chat, allowedSenderIDs: allowed)
+        configuration.maximumMessageAge = 600
         if let base = try await reader.value("telegram.api_base_url") {
             configuration.apiBaseURL = try apiBaseURL(base, setting: "telegram.api_base_url")
         }

@@ -47,6 +47,9 @@ public final class TelegramGateway: Gateway, Service {
         public var initialBackoff: Duration
         /// The longest wait between failed `getUpdates` calls; 30 s.
         public var maximumBackoff: Duration
+        /// Messages older than this (by their Telegram date) are ignored, so commands queued while the agent
+        /// was down do not run when it starts; `nil` (the default) keeps them. `claw serve` sets 10 minutes.
+        public var maximumMessageAge: TimeInterval? = nil
 
         /// Creates a configuration.
         public init(
@@ -99,6 +102,7 @@ public final class TelegramGateway: Gateway, Service {
     let http: ChatHTTP
     let pacer: SendPacer
     let logger: Logger
+    let clock: WallClock
     private let running = Mutex((handlers: 0, notices: 0))
 
     /// `telegram`.
@@ -118,7 +122,7 @@ public final class TelegramGateway: Gateway, Service {
     ///   http(s), or no allowed sender.
     public init(
         configuration: Configuration, handler: any ChatMessageHandler, offsets: any TelegramOffsetStore, audit: AuditLog,
-        httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "claw.gateway.telegram")
+        httpClient: HTTPClient = .shared, logger: Logger = Logger(label: "claw.gateway.telegram"), clock: WallClock = .system
     ) throws(GatewayError) {
         guard Self.isWellFormed(token: configuration.botToken) else {
             throw GatewayError(.configuration, "the Telegram bot token is missing or malformed")
@@ -137,6 +141,7 @@ public final class TelegramGateway: Gateway, Service {
         configuration.maximumRateLimitRetries = max(configuration.maximumRateLimitRetries, 0)
         self.configuration = configuration
         self.handler = handler
+        self.clock = clock
         self.offsets = offsets
         self.audit = audit
         self.http = ChatHTTP(client: httpClient, maximumResponseBytes: TelegramUpdate.maximumResponseBytes, service: "Telegram")
@@ -257,6 +262,10 @@ public final class TelegramGateway: Gateway, Service {
             configuration.allowedSenderIDs.contains(sender)
         else { return .refuse(chatID: message.chatID, senderID: message.senderID) }
         guard let text = message.text else { return .ignore }
+        if let limit = configuration.maximumMessageAge, clock.now().timeIntervalSince1970 - Double(message.date) > limit {
+            logger.notice("an old Telegram message was ignored", metadata: ["message_id": "\(message.messageID)"])
+            return .ignore
+        }
         return .accept(InboundMessage(channel: channel, chatID: String(message.chatID), senderID: String(sender), text: text))
     }
 
