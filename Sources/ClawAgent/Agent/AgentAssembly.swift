@@ -185,6 +185,10 @@ struct AgentAssembly {
         return text
     }
 
+    /// The chat APIs' client: it follows no redirect, so a bot token in a URL or header can never be carried
+    /// to another host (AsyncHTTPClient's shared client follows up to 20).
+    static var noRedirects: HTTPClient { LLMHTTPClient.shared }
+
     static func telegramGateway(
         reader: SettingsReader, settings: SettingsStore, audit: AuditLog, dispatcher: CommandDispatcher, logger: Logger
     ) async throws -> TelegramGateway? {
@@ -206,7 +210,7 @@ struct AgentAssembly {
         do {
             return try TelegramGateway(
                 configuration: configuration, handler: dispatcher, offsets: SettingsTelegramOffsetStore(settings: settings), audit: audit,
-                logger: logger)
+                httpClient: noRedirects, logger: logger)
         } catch {
             throw CommandFailure.fail("the Telegram configuration: \(error.reason)")
         }
@@ -225,13 +229,13 @@ struct AgentAssembly {
                 configuration: .init(
                     publicKey: publicKey, applicationID: application, guildIDs: Set(try await reader.list(SettingKey.discordGuildIDs.name)),
                     allowedUserIDs: Set(try await reader.list(SettingKey.discordAllowedUserIDs.name)), apiBaseURL: base),
-                handler: dispatcher, audit: audit, logger: logger)
+                handler: dispatcher, audit: audit, httpClient: noRedirects, logger: logger)
             var gateway: DiscordGateway?
             if let token = try await reader.secret(.discordBotToken, purpose: "discord gateway", audit: audit) {
                 gateway = try DiscordGateway(
                     configuration: .init(
                         botToken: token, ownerChannelID: try await reader.value(SettingKey.discordOwnerChannelID.name), apiBaseURL: base),
-                    logger: logger)
+                    httpClient: noRedirects, logger: logger)
             }
             return (interactions, gateway)
         } catch let error as GatewayError {
