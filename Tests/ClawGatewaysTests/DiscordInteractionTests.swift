@@ -178,7 +178,7 @@ struct DiscordInteractionTests {
         #expect(requests[0].at.duration(to: requests[1].at) >= .milliseconds(45))
     }
 
-    @Test("Past the handler limit, a command gets an ephemeral busy answer")
+    @Test("Past the handler limit, a command gets an ephemeral busy answer; an approval answer still gets through")
     func busy() async throws {
         let (audit, _) = memoryAudit()
         let discord = try DiscordInteractions(
@@ -195,6 +195,17 @@ struct DiscordInteractionTests {
         }
         #expect(answers[0] == #"{"data":{"flags":64},"type":5}"#)
         #expect(try JSONValue(parsing: answers[1]) == ["type": 4, "data": ["content": .string(DiscordInteractions.busy), "flags": 64]])
+        // The code that approves the waiting command has a slot of its own; a second one does not.
+        for (id, expected) in [("402", #"{"data":{"flags":64},"type":5}"#), ("403", nil)] {
+            let body = #"{"id":"\#(id)","type":2,"application_id":"42","token":"\#(Self.interactionToken)","channel_id":"888","guild_id":"\#(Self.guild)","member":{"user":{"id":"\#(Self.owner)","username":"u"},"roles":[]},"data":{"id":"9","name":"approve","type":1,"options":[{"name":"code","type":3,"value":"123456"}]}}"#
+            let answer = String(decoding: await discord.handle(
+                headers: ["x-signature-ed25519": try signature(body), "x-signature-timestamp": Self.timestamp], body: Array(body.utf8)).body, as: UTF8.self)
+            if let expected {
+                #expect(answer == expected)
+            } else {
+                #expect(try JSONValue(parsing: answer)["data"]?["content"] == .string(DiscordInteractions.busy))
+            }
+        }
     }
 
     @Test("Configuration errors: a bad public key, no allowed user, an id that is not a snowflake")

@@ -355,6 +355,36 @@ struct TelegramGatewayTests {
         #expect(Set(fake.sent) == ["code accepted", "deployed"])
     }
 
+    @Test("With every command slot taken by commands waiting for approval, the code still gets through")
+    func answersHaveTheirOwnSlots() async throws {
+        let fake = FakeTelegram()
+        let (audit, _) = memoryAudit()
+        let codeArrived = Mutex(false)
+        let handler = EchoHandler { message in
+            if message.text == "/deploy" {
+                for _ in 0..<4000 where !codeArrived.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(5)) }
+                return codeArrived.withLock { $0 } ? "deployed" : "no code came"
+            }
+            if ChatCommand(parsing: message.text).answersApproval { codeArrived.withLock { $0 = true } }
+            return "handled \(message.text)"
+        }
+        try await fake.api.serve { base in
+            var configuration = fake.configuration(base)
+            configuration.maximumConcurrentHandlers = 1
+            let gateway = try TelegramGateway(configuration: configuration, handler: handler, offsets: InMemoryTelegramOffsetStore(), audit: audit)
+            try await Self.running(gateway) {
+                fake.message("/deploy")
+                try #require(try await eventually { handler.messages.count == 1 })
+                fake.message("/status")
+                try #require(try await eventually { fake.sent == [TelegramGateway.busyReply] }, "\(fake.sent)")
+                fake.message("123456")
+                try #require(try await eventually { fake.sent.count == 3 }, "\(fake.sent)")
+            }
+        }
+        #expect(handler.messages.map(\.text) == ["/deploy", "123456"])
+        #expect(fake.sent.first == TelegramGateway.busyReply && Set(fake.sent.dropFirst()) == ["handled 123456", "deployed"])
+    }
+
     @Test("Graceful shutdown of the service group ends run()")
     func gracefulShutdown() async throws {
         let fake = FakeTelegram()

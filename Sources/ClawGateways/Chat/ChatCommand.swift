@@ -116,6 +116,15 @@ public enum ChatCommand: Sendable, Hashable {
         }
     }
 
+    /// Whether it answers a 2FA challenge (a bare code, `/approve`, `/deny`): such a message never waits
+    /// for anything itself, so gateways admit it even while every command slot is taken.
+    public var answersApproval: Bool {
+        switch self {
+        case .code, .approve, .deny: true
+        default: false
+        }
+    }
+
     static func isCode(_ text: String) -> Bool {
         (6...8).contains(text.utf8.count) && text.utf8.allSatisfy { (0x30...0x39).contains($0) }
     }

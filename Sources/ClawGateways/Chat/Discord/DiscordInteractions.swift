@@ -20,8 +20,8 @@ import Synchronization
 /// allowed (`member.user.id` in a guild, `user.id` in a DM), gets an ephemeral refusal and is audited as
 /// `gateway.unknown_sender`. An accepted command is answered at once with `{"type":5}` (deferred); ``run()``
 /// hands `/name option ...` to the handler in a child task (at most
-/// ``Configuration/maximumConcurrentHandlers`` at once; past that the command gets an ephemeral "busy"
-/// answer) and edits the deferred answer with the reply (`PATCH .../messages/@original`), sending the
+/// ``Configuration/maximumConcurrentHandlers`` commands at once, past that the command gets an ephemeral
+/// "busy" answer; approval answers such as `/approve` have as many slots of their own) and edits the deferred answer with the reply (`PATCH .../messages/@original`), sending the
 /// parts past 2000 characters as follow-ups. Interaction tokens never appear in a log or an error.
 public final class DiscordInteractions: Service, Sendable {
     /// The application and whom it listens to.
@@ -46,7 +46,8 @@ public final class DiscordInteractions: Service, Sendable {
         public var maximumRememberedInteractions: Int
         /// The longest message, in UTF-16 code units; 2000.
         public var maximumMessageLength: Int
-        /// How many commands are handled at once; 8.
+        /// How many commands are handled at once; 8. Approval answers (`/approve`, `/deny`, a bare code)
+        /// have as many slots again of their own.
         public var maximumConcurrentHandlers: Int
         /// How many times a follow-up is tried again after 429; 3.
         public var maximumRateLimitRetries: Int
@@ -87,6 +88,7 @@ public final class DiscordInteractions: Service, Sendable {
     struct Job: Sendable {
         let message: InboundMessage
         let token: String
+        let pool: HandlerSlots.Pool
     }
 
     struct Seen {
@@ -105,7 +107,7 @@ public final class DiscordInteractions: Service, Sendable {
     let logger: Logger
     let jobs: AsyncStream<Job>
     let enqueue: AsyncStream<Job>.Continuation
-    private let pending = Mutex(0)
+    private let slots: HandlerSlots
     private let seen = Mutex(Seen())
 
     /// Creates the endpoint; nothing runs until ``run()``.
@@ -145,7 +147,8 @@ public final class DiscordInteractions: Service, Sendable {
         self.http = ChatHTTP(client: httpClient, maximumResponseBytes: 1 << 20, service: "Discord")
         self.clock = clock
         self.logger = logger
-        // Never more than maximumConcurrentHandlers jobs are pending (see `pending`), so this never drops.
+        self.slots = HandlerSlots(limit: configuration.maximumConcurrentHandlers)
+        // Never more than two pools of maximumConcurrentHandlers jobs are pending (see `slots`), so this never drops.
         (jobs, enqueue) = AsyncStream.makeStream(of: Job.self, bufferingPolicy: .unbounded)
     }
 
@@ -203,17 +206,11 @@ public final class DiscordInteractions: Service, Sendable {
             }
             return Self.ephemeral(Self.refusal)
         }
-        let limit = configuration.maximumConcurrentHandlers
-        let admitted = pending.withLock { pending -> Bool in
-            guard pending < limit else { return false }
-            pending += 1
-            return true
-        }
-        guard admitted else { return Self.ephemeral(Self.busy) }
+        guard let pool = slots.admit(text) else { return Self.ephemeral(Self.busy) }
         let message = InboundMessage(
             channel: "discord", chatID: interaction.channelID ?? interaction.guildID ?? "dm", senderID: user, text: text,
             receivedAt: clock.now())
-        enqueue.yield(Job(message: message, token: interaction.token))
+        enqueue.yield(Job(message: message, token: interaction.token, pool: pool))
         return Self.reply(200, ["type": 5, "data": ["flags": 64]])  // ephemeral: replies may hold command output
     }
 
@@ -254,7 +251,7 @@ public final class DiscordInteractions: Service, Sendable {
     }
 
     func process(_ job: Job) async {
-        defer { pending.withLock { $0 -= 1 } }
+        defer { slots.release(job.pool) }
         let reply = await handler.handle(job.message)
         guard !Task.isCancelled else { return }
         var parts = ChatText.split(reply, maximumUTF16Length: configuration.maximumMessageLength)

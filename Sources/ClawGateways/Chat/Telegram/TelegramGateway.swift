@@ -14,8 +14,8 @@ import Synchronization
 /// contact is never trusted by itself: there is no pairing, the ids come from configuration.
 ///
 /// Each accepted message is handled in its own child task of ``run()`` (at most
-/// ``Configuration/maximumConcurrentHandlers`` at once), so a command waiting for a 2FA code never blocks
-/// the message that carries it. The `getUpdates` offset is saved through a ``TelegramOffsetStore`` before
+/// ``Configuration/maximumConcurrentHandlers`` commands at once, and as many approval answers), so a command
+/// waiting for a 2FA code never blocks the message that carries it. The `getUpdates` offset is saved through a ``TelegramOffsetStore`` before
 /// the batch's messages are handled, so a restart never handles an update twice.
 ///
 /// The bot token is part of every Bot API URL: neither the token nor a URL ever appears in an error,
@@ -37,7 +37,9 @@ public final class TelegramGateway: Gateway, Service {
         public var maximumMessageLength: Int
         /// The least time between two messages to one chat; 1 s.
         public var minimumSendInterval: Duration
-        /// How many messages are handled at once; 8. A message past that gets a short "busy" answer.
+        /// How many commands are handled at once; 8. A command past that gets a short "busy" answer.
+        /// Approval answers (a bare code, `/approve`, `/deny`) have as many slots again of their own, so
+        /// commands waiting for approval never crowd out the code.
         public var maximumConcurrentHandlers: Int
         /// How many times a send is tried again after 429 (Too Many Requests); 3.
         public var maximumRateLimitRetries: Int
@@ -103,7 +105,8 @@ public final class TelegramGateway: Gateway, Service {
     let pacer: SendPacer
     let logger: Logger
     let clock: WallClock
-    private let running = Mutex((handlers: 0, notices: 0))
+    private let slots: HandlerSlots
+    private let notices = Mutex(0)
 
     /// `telegram`.
     public var channel: String { "telegram" }
@@ -146,6 +149,7 @@ public final class TelegramGateway: Gateway, Service {
         self.audit = audit
         self.http = ChatHTTP(client: httpClient, maximumResponseBytes: TelegramUpdate.maximumResponseBytes, service: "Telegram")
         self.pacer = SendPacer(interval: configuration.minimumSendInterval)
+        self.slots = HandlerSlots(limit: configuration.maximumConcurrentHandlers)
         self.logger = logger
     }
 
@@ -286,32 +290,27 @@ public final class TelegramGateway: Gateway, Service {
                 logger.error("cannot audit a refused Telegram message", metadata: ["error": "\(error.code)"])
             }
         case .accept(let message):
-            let limit = configuration.maximumConcurrentHandlers
-            let slot = running.withLock { running -> Bool? in
-                if running.handlers < limit {
-                    running.handlers += 1
-                    return true
-                }
-                if running.notices < limit {
-                    running.notices += 1
-                    return false
-                }
-                return nil
-            }
-            switch slot {
-            case true?:
+            if let pool = slots.admit(message.text) {
                 group.addTask {
-                    defer { self.running.withLock { $0.handlers -= 1 } }
+                    defer { self.slots.release(pool) }
                     let reply = await self.handler.handle(message)
                     await self.reply(reply, to: message.chatID)
                 }
-            case false?:
-                group.addTask {
-                    defer { self.running.withLock { $0.notices -= 1 } }
-                    await self.reply(Self.busyReply, to: message.chatID)
-                }
-            case nil:
+                return
+            }
+            let limit = slots.limit
+            let notify = notices.withLock { notices -> Bool in
+                guard notices < limit else { return false }
+                notices += 1
+                return true
+            }
+            guard notify else {
                 logger.warning("a Telegram message was dropped: every handler is busy")
+                return
+            }
+            group.addTask {
+                defer { self.notices.withLock { $0 -= 1 } }
+                await self.reply(Self.busyReply, to: message.chatID)
             }
         }
     }
