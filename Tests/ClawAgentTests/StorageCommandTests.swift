@@ -59,6 +59,49 @@ struct StorageCommandTests {
         #expect(verifyRotated.status == 0 && verifyRotated.stdout.contains("intact: 5 entries"), "\(verifyRotated.stderr)")
     }
 
+    @Test("rotate-key with the generated key file: the file gets a new key, earlier ones are kept, nothing else to set")
+    func rotateKeyFile() async throws {
+        let home = try Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let file = SecretKeyBaseFile(home: home)
+        let missing = try ClawProcess.run(["rotate-key"], environment: ["CLAW_HOME": home.path])
+        #expect(missing.status == 2 && missing.stderr.contains("does not exist"), "\(missing.stderr)")
+        let (ring, _) = try file.keyRing(environment: [:], create: true)
+        let original = try String(contentsOfFile: file.path, encoding: .utf8)
+        let database = try await ClawDatabase.open(.sqlite(path: home.appendingPathComponent("claw.sqlite").path))
+        try await database.settings(keyRing: ring).set("sk-test-value", for: .openAIAPIKey)
+        let log = AuditLog(store: database.audit, keyRing: ring)
+        for i in 0..<3 { try await log.record(event: "e", outcome: "deny", reason: "r\(i)", context: .null) }
+        await database.close()
+
+        var keys = [original]
+        for round in 1...2 {
+            let rotate = try ClawProcess.run(["rotate-key"], environment: ["CLAW_HOME": home.path])
+            #expect(rotate.status == 0 && rotate.stdout.contains("re-sealed 1 settings"), "\(rotate.stderr)")
+            #expect(rotate.stdout.contains(file.previousPath))
+            let current = try String(contentsOfFile: file.path, encoding: .utf8)
+            #expect(!keys.contains(current) && current.count == 129, "round \(round): a new key")
+            #expect(!rotate.stdout.contains(current.prefix(16)) && !rotate.stderr.contains(current.prefix(16)))
+            keys.insert(current, at: 0)
+            // Every earlier key, newest first, in a file only the user can read.
+            #expect(try String(contentsOfFile: file.previousPath, encoding: .utf8) == keys.dropFirst().joined())
+            var info = stat()
+            #expect(stat(file.previousPath, &info) == 0 && info.st_mode & 0o777 == 0o600)
+            #expect(stat(file.path, &info) == 0 && info.st_mode & 0o777 == 0o600)
+            // Entries signed under every earlier key still verify, with no variable to set.
+            let verify = try ClawProcess.run(["audit", "verify"], environment: ["CLAW_HOME": home.path])
+            #expect(verify.status == 0 && verify.stdout.contains("intact"), "\(verify.stderr)")
+        }
+        // The value opens with the new key alone: it was re-sealed, not just still readable.
+        let newKey = try #require(keys.first).trimmingCharacters(in: .whitespacesAndNewlines)
+        let rotated = try await ClawDatabase.open(.sqlite(path: home.appendingPathComponent("claw.sqlite").path))
+        let (fileRing, _) = try file.keyRing(environment: [:], create: false)
+        let audit = AuditLog(store: rotated.audit, keyRing: fileRing)
+        #expect(try await rotated.settings(keyRing: try KeyRing(secretKeyBase: newKey)).reveal(.openAIAPIKey, purpose: "t", audit: audit) == "sk-test-value")
+        await rotated.close()
+        #expect(fileRing.keyIDs.count == 3 && fileRing.keyIDs[1...].contains(ring.currentKeyID))
+    }
+
     @Test("Refusals are one line with status 2 and never echo a secret")
     func refusals() throws {
         let home = try Self.home()
@@ -72,6 +115,7 @@ struct StorageCommandTests {
             (["restore", home.appendingPathComponent("missing.gz").path], [:], "cannot read"),
             (["rotate-key", "--new-secret-from-env", "NOPE"], [:], "NOPE is not set"),
             (["rotate-key", "--new-secret-from-env", "NEW"], ["NEW": "short"], "key_ring.weak_secret_key_base"),
+            (["rotate-key"], [:], "name the variable that holds the new secret"),
             (["import-alexclaw", "--database-url", "postgres://u:hunter2@127.0.0.1:1/alex"], [:], "ALEXCLAW_SECRET_KEY_BASE"),
             (["import-alexclaw", "--database-url", "mysql://u:hunter2@h/alex"], ["ALEXCLAW_SECRET_KEY_BASE": String(repeating: "a", count: 40)], "unsupported scheme"),
             (["audit", "verify"], ["CLAW_DATABASE_URL": "postgres://claw:hunter2@127.0.0.1:1/claw"], "storage.unavailable"),

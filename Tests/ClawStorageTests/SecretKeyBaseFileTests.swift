@@ -30,6 +30,36 @@ struct SecretKeyBaseFileTests {
         #expect(throws: StorageError.self) { try file.keyRing(environment: ["SECRET_KEY_BASE": "short"], create: true) }
     }
 
+    @Test("rotate: a new key in the file, every earlier one kept newest first; a weak or unchanged key changes nothing")
+    func rotate() throws {
+        let home = Self.folder()
+        defer { try? FileManager.default.removeItem(at: home.deletingLastPathComponent()) }
+        let file = SecretKeyBaseFile(home: home)
+        #expect(throws: StorageError.self) { try file.rotate() }
+        let (first, _) = try file.keyRing(environment: [:], create: true)
+        let firstText = try String(contentsOfFile: file.path, encoding: .utf8)
+        #expect(throws: StorageError.self) { try file.rotate(to: "short") }
+        #expect(throws: StorageError.self) { try file.rotate(to: String(firstText.dropLast())) }
+        #expect(try String(contentsOfFile: file.path, encoding: .utf8) == firstText && !FileManager.default.fileExists(atPath: file.previousPath))
+
+        let second = try file.rotate()
+        #expect(second.currentKeyID != first.currentKeyID && second.keyIDs == [second.currentKeyID, first.currentKeyID])
+        let third = try file.rotate(to: String(repeating: "t", count: 40))
+        #expect(third.keyIDs == [third.currentKeyID, second.currentKeyID, first.currentKeyID])
+        let (read, source) = try file.keyRing(environment: [:], create: false)
+        #expect(source == .file(file.path) && read.keyIDs == third.keyIDs)
+        // SECRET_KEY_BASE_PREVIOUS comes before the file's earlier keys; the environment's key wins.
+        let other = String(repeating: "p", count: 40)
+        let (withPrevious, _) = try file.keyRing(environment: ["SECRET_KEY_BASE_PREVIOUS": other], create: false)
+        #expect(withPrevious.keyIDs.count == 4 && withPrevious.keyIDs[0] == third.currentKeyID && withPrevious.keyIDs[2] == second.currentKeyID)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: home.path).filter { $0.contains("partial") }
+        #expect(leftovers.isEmpty)
+        // The earlier keys' file follows the same rules as the key file.
+        chmod(file.previousPath, 0o640)
+        let error = try #require(throws: StorageError.self) { try file.keyRing(environment: [:], create: false) }
+        #expect(error.reason.contains(file.previousPath) && error.reason.contains("chmod 600"))
+    }
+
     @Test("a file others can read, a symlink, or a weak secret is refused, naming the file and never its content")
     func refusals() throws {
         let home = Self.folder()

@@ -59,35 +59,78 @@ struct RotateKeyCommand: AsyncParsableCommand {
         commandName: "rotate-key",
         abstract: "Re-encrypt every sensitive setting and TOTP secret under a new SECRET_KEY_BASE, in one transaction.",
         discussion: """
-            The current SECRET_KEY_BASE (and SECRET_KEY_BASE_PREVIOUS) open the values; the new secret is read \
-            from the environment variable you name, never from the command line. Afterwards set \
-            SECRET_KEY_BASE to the new secret and SECRET_KEY_BASE_PREVIOUS to the old one: audit entries \
-            signed before the rotation verify only with it.
+            With SECRET_KEY_BASE set, it (and SECRET_KEY_BASE_PREVIOUS) open the values and the new secret is read \
+            from the environment variable you name, never from the command line; afterwards set SECRET_KEY_BASE \
+            to the new secret and SECRET_KEY_BASE_PREVIOUS to the old one: audit entries signed before the \
+            rotation verify only with it. With the generated key file ($CLAW_HOME/secret_key_base), the new \
+            secret is generated (or read from the variable you name), the file is replaced and the old key kept \
+            in secret_key_base.previous; nothing else to do. Restart `claw serve` afterwards. MCP tokens made \
+            before stop working.
             """
     )
 
-    @Option(name: .customLong("new-secret-from-env"), help: "The environment variable holding the new secret (32 bytes or more).")
-    var variable: String
+    @Option(
+        name: .customLong("new-secret-from-env"),
+        help: "The environment variable holding the new secret (32 bytes or more); required when SECRET_KEY_BASE is set.")
+    var variable: String?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        guard let newSecret = environment[variable], !newSecret.isEmpty else {
-            throw CommandFailure.fail("the environment variable \(variable) is not set")
+        var newSecret: String?
+        if let variable {
+            guard let value = environment[variable], !value.isEmpty else {
+                throw CommandFailure.fail("the environment variable \(variable) is not set")
+            }
+            newSecret = value
         }
-        guard let current = environment[KeyRing.environmentVariable], !current.isEmpty else {
-            throw CommandFailure.fail(
-                "SECRET_KEY_BASE is not set: it opens the values being rotated (with the generated key: SECRET_KEY_BASE=$(cat \(SecretKeyBaseFile(environment: environment).path)))")
-        }
-        guard newSecret != current else { throw CommandFailure.fail("the new secret is the current one") }
-        let previous = [current] + (environment[KeyRing.previousEnvironmentVariable].flatMap { $0.isEmpty ? nil : [$0] } ?? [])
-        let ring = try CommandFailure.guarding { try KeyRing(secretKeyBase: newSecret, previous: previous) }
+        // Opened first, so a database that cannot be reached stops the command before any key file changes.
         let database = try await StateDatabase.open()
-        let result = try await StateDatabase.guarding { () async throws(StorageError) in
-            try await KeyRotation.rotate(database, to: ring)
+        let ring: KeyRing
+        let rotatedFile: SecretKeyBaseFile?
+        let result: KeyRotation.Result
+        do {
+            (ring, rotatedFile) = try await newKeyRing(environment: environment, newSecret: newSecret)
+        } catch {
+            await database.close()
+            throw error
+        }
+        do {
+            result = try await KeyRotation.rotate(database, to: ring)
+        } catch {
+            await database.close()
+            if let rotatedFile {
+                CommandFailure.printError(
+                    "\(rotatedFile.path) holds the new key and \(rotatedFile.previousPath) the old one, which still opens "
+                        + "every value; run `claw rotate-key` again to re-seal them")
+            }
+            CommandFailure.printError(error.description)
+            throw ExitCode(CommandFailure.status)
         }
         await database.close()
         print("re-sealed \(result.settings) settings and \(result.twoFactorSecrets) TOTP secrets under key id \(result.keyID)")
-        print("now set SECRET_KEY_BASE to the new secret and SECRET_KEY_BASE_PREVIOUS to the old one")
+        if let rotatedFile {
+            print("the new key is in \(rotatedFile.path); earlier keys are kept in \(rotatedFile.previousPath) (they verify older audit entries)")
+            print("restart `claw serve`; MCP tokens made before no longer work (`claw mcp token create`)")
+        } else {
+            print("now set SECRET_KEY_BASE to the new secret and SECRET_KEY_BASE_PREVIOUS to the old one")
+        }
+    }
+
+    /// The key ring to re-seal under: from the environment, or from the key file after it was rotated.
+    func newKeyRing(environment: [String: String], newSecret: String?) async throws -> (KeyRing, SecretKeyBaseFile?) {
+        if let current = environment[KeyRing.environmentVariable], !current.isEmpty {
+            guard let newSecret else {
+                throw CommandFailure.fail("SECRET_KEY_BASE is set: name the variable that holds the new secret with --new-secret-from-env")
+            }
+            guard newSecret != current else { throw CommandFailure.fail("the new secret is the current one") }
+            let previous = [current] + (environment[KeyRing.previousEnvironmentVariable].flatMap { $0.isEmpty ? nil : [$0] } ?? [])
+            return (try CommandFailure.guarding { try KeyRing(secretKeyBase: newSecret, previous: previous) }, nil)
+        }
+        let file = SecretKeyBaseFile(environment: environment)
+        // A weak new secret is refused before any file changes.
+        if let newSecret { _ = try CommandFailure.guarding { try KeyRing(secretKeyBase: newSecret) } }
+        let ring = try await StateDatabase.guarding { () async throws(StorageError) in try file.rotate(to: newSecret) }
+        return (ring, file)
     }
 }
 

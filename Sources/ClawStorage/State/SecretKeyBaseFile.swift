@@ -7,6 +7,9 @@ import Foundation
 /// Every `claw` command reads the same file, so a secret sealed by `claw serve` opens in `claw settings`.
 /// A file that others can read is refused rather than used. The environment always wins, so an operator
 /// who keeps the secret elsewhere never gets a file.
+///
+/// ``rotate(to:)`` replaces the key and keeps every earlier one, newest first, in
+/// `secret_key_base.previous` (same rules), so values sealed and audit entries signed before still open and verify.
 public struct SecretKeyBaseFile: Sendable {
     /// Where a key ring came from.
     public enum Source: Sendable, Hashable, CustomStringConvertible {
@@ -30,8 +33,14 @@ public struct SecretKeyBaseFile: Sendable {
     /// The file's name in the state folder.
     public static let fileName = "secret_key_base"
 
+    /// The name of the file holding the earlier keys, one per line, newest first.
+    public static let previousFileName = "secret_key_base.previous"
+
     /// The file's path.
     public let path: String
+
+    /// The path of the earlier keys' file, next to ``path``.
+    public var previousPath: String { path + ".previous" }
 
     /// The file in a state folder.
     public init(home: URL) { path = home.appendingPathComponent(Self.fileName).path }
@@ -43,7 +52,8 @@ public struct SecretKeyBaseFile: Sendable {
     }
 
     /// The key ring: from `SECRET_KEY_BASE` when set (with `SECRET_KEY_BASE_PREVIOUS`), else from the file,
-    /// which is generated (64 random bytes as 128 hex digits) when missing and `create` is true.
+    /// which is generated (64 random bytes as 128 hex digits) when missing and `create` is true, with the
+    /// earlier keys of `secret_key_base.previous` (after `SECRET_KEY_BASE_PREVIOUS` when both are set).
     /// - Throws: ``StorageError/Code/secret`` when the secret is weak or the file is readable by others or
     ///   unreadable, and ``StorageError/Code/invalidLocation`` when it is missing and `create` is false.
     public func keyRing(
@@ -67,17 +77,72 @@ public struct SecretKeyBaseFile: Sendable {
             try generate()
             source = .generated(path)
         }
-        let secret = try read()
+        let secret = try read(path)
+        let earlier = try readPrevious().filter { $0 != secret }
         do {
-            return (try KeyRing(secretKeyBase: secret, previous: previous), source)
+            return (try KeyRing(secretKeyBase: secret, previous: previous + earlier), source)
         } catch {
             throw StorageError(.secret, "\(path): \(error.reason)")
         }
     }
 
+    /// Replaces the file's key, first adding the key it held to the top of ``previousPath``.
+    ///
+    /// Both files are written under a temporary name, synced and renamed into place, the earlier keys first:
+    /// at every moment the pair opens every value sealed under the old or the new key, so a rotation that
+    /// stops half-way (or a database re-seal that fails afterwards) loses nothing.
+    /// - Parameter newSecret: The new key; `nil` generates 64 random bytes as hex.
+    /// - Returns: The new key ring: the new key, then every earlier one.
+    /// - Throws: ``StorageError/Code/secret`` when the file is missing, unreadable or readable by others, when the
+    ///   new key is weak or is the current one, or when a file cannot be written.
+    public func rotate(to newSecret: String? = nil) throws(StorageError) -> KeyRing {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StorageError(.secret, "\(path) does not exist: there is no key to rotate")
+        }
+        let current = try read(path)
+        let earlier = try readPrevious()
+        let secret = newSecret ?? Self.randomSecret()
+        guard secret != current else { throw StorageError(.secret, "the new secret is the current one") }
+        let previous = [current] + earlier.filter { $0 != current && $0 != secret }
+        let ring: KeyRing
+        do {
+            ring = try KeyRing(secretKeyBase: secret, previous: previous)
+        } catch {
+            throw StorageError(.secret, "the new secret: \(error.reason)")
+        }
+        try replace(previousPath, with: previous.joined(separator: "\n") + "\n")
+        try replace(path, with: secret + "\n")
+        return ring
+    }
+
+    /// The earlier keys, newest first; none when the file does not exist.
+    func readPrevious() throws(StorageError) -> [String] {
+        guard FileManager.default.fileExists(atPath: previousPath) else { return [] }
+        return try read(previousPath).split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// 64 bytes from the system's cryptographically secure source (getrandom on Linux), as 128 hex digits.
+    static func randomSecret() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return Hex.encode((0..<64).map { _ in UInt8.random(in: 0...255, using: &generator) })
+    }
+
+    /// Writes `text` to `target` through a new 0600 file that is synced, renamed over it, and the folder synced.
+    func replace(_ target: String, with text: String) throws(StorageError) {
+        let temporary = target + ".partial-\(UInt32.random(in: .min ... .max))"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw StorageError(.secret, "cannot create \(temporary)") }
+        let written = text.utf8CString.withUnsafeBufferPointer { write(descriptor, $0.baseAddress, text.utf8.count) }
+        guard written == text.utf8.count, fsync(descriptor) == 0, close(descriptor) == 0, rename(temporary, target) == 0 else {
+            unlink(temporary)
+            throw StorageError(.secret, "cannot write \(target)")
+        }
+        Backup.syncFolder(URL(fileURLWithPath: target).deletingLastPathComponent())
+    }
+
     /// Reads the file after checking, on the open descriptor itself (no link followed, so nothing can be
     /// swapped between the check and the read), that it is a regular file of this user that only they can read.
-    func read() throws(StorageError) -> String {
+    func read(_ path: String) throws(StorageError) -> String {
         let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
         guard descriptor >= 0 else { throw StorageError(.secret, "cannot read \(path) (it must be a regular file, not a link)") }
         defer { close(descriptor) }
@@ -103,10 +168,7 @@ public struct SecretKeyBaseFile: Sendable {
     /// Creates the file (and its folder, 0700) with a new random secret, never replacing one.
     func generate() throws(StorageError) {
         try ClawDatabase.prepareFolder(for: path)
-        // SystemRandomNumberGenerator is the system's cryptographically secure source (getrandom on Linux).
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<64).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let text = Hex.encode(bytes) + "\n"
+        let text = Self.randomSecret() + "\n"
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw StorageError(.secret, "cannot create \(path)") }
         defer { close(descriptor) }
