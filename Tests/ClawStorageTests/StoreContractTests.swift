@@ -106,6 +106,49 @@ struct StoreContractTests {
         }
     }
 
+    @Test("Schedule synchronizer: a workflow saved or deleted on another handle is (un)scheduled through the notification", arguments: Backend.allCases)
+    func scheduleSync(_ backend: Backend) async throws {
+        try await TestDatabase.with(backend) { database, test in
+            let node = try await test.open()
+            let registry = SkillRegistry()
+            try registry.register(ClosureSkill(SkillDescriptor(name: "echo")) { input, _ in input })
+            let executor = WorkflowExecutor(
+                runtime: SkillRuntime(registry: registry, keyRing: TestDatabase.keyRing, policy: PolicyEngine(rules: []), audit: nil))
+            let scheduler = try Scheduler(executor: executor, workflows: [], clock: ContinuousClock())
+            // A TTL of an hour: within this test only the change notification can deliver the change.
+            let sync = ScheduleSynchronizer(database: node, scheduler: scheduler, ttl: .seconds(3600))
+            let task = Task { try await sync.run() }
+            defer { task.cancel() }
+            func until(_ names: [String]) async throws -> Bool {
+                for _ in 0..<3000 {
+                    if scheduler.scheduled == names { return true }
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                return false
+            }
+            let nightly = try Workflow(json: #"{"name": "nightly", "schedule": "0 3 * * *", "steps": [{"name": "e", "skill": "echo"}]}"#)
+            let manual = try Workflow(json: #"{"name": "manual", "steps": [{"name": "e", "skill": "echo"}]}"#)
+            try await database.workflows.save(manual)
+            try await database.workflows.save(nightly)
+            #expect(try await until(["nightly"]), "saved on another handle: scheduled (the unscheduled one is not)")
+            var disabled = nightly
+            disabled.enabled = false
+            try await database.workflows.save(disabled)
+            #expect(try await until([]), "disabled: no longer scheduled")
+            try await database.workflows.save(nightly)
+            #expect(try await until(["nightly"]))
+            #expect(try await database.workflows.delete(named: "nightly"))
+            #expect(try await until([]), "deleted: no longer scheduled")
+            task.cancel()
+            // An unreadable store keeps the schedules in force.
+            try await database.workflows.save(nightly)
+            #expect(await sync.refresh() == nil && scheduler.scheduled == ["nightly"])
+            await node.close()
+            #expect(await sync.refresh()?.code == .unavailable)
+            #expect(scheduler.scheduled == ["nightly"])
+        }
+    }
+
     @Test("Two-factor: a code is accepted once, across restarts; wrong codes lock", arguments: Backend.allCases)
     func twoFactor(_ backend: Backend) async throws {
         let clock = TestClock()

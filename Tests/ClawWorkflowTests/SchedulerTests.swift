@@ -26,6 +26,16 @@ struct SchedulerTests {
         Issue.record("expected \(count) fires, saw \(scheduler.fires.count)")
     }
 
+    /// Waits (bounded) until the running scheduler's next fire times are these.
+    static func until(_ scheduler: Scheduler<ManualClock>, _ expected: [String: String]) async throws {
+        let dates = expected.mapValues { RFC3339.parse($0)! }
+        for _ in 0..<5000 {
+            if scheduler.upcoming == dates { return }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        Issue.record("expected next fires \(expected), saw \(scheduler.upcoming.mapValues(RFC3339.format))")
+    }
+
     @Test("Scheduled workflows start on time through the executor, as the scheduler trigger; shutdown is graceful")
     func firesOnTime() async throws {
         let clock = ManualClock()
@@ -91,6 +101,59 @@ struct SchedulerTests {
             let actions = scheduler.fires.map(\.action)
             #expect(actions == (overlap == .skip ? ["started", "skipped", "skipped"] : ["started", "queued", "skipped", "started"]))
         }
+    }
+
+    @Test("update(workflows:) while running: added, changed and removed schedules apply at once; unchanged ones keep their time")
+    func updates() async throws {
+        let clock = ManualClock()
+        let wall = WallClock { SchedulerTests.base.addingTimeInterval(Double(clock.now.offset.components.seconds)) }
+        let f = SkillRuntimeTests.Fixture()
+        try BuiltinSkills.register(in: f.registry)
+        let executor = WorkflowExecutor(runtime: f.runtime)
+        func workflow(_ name: String, _ schedule: String) throws -> Workflow {
+            try Workflow(json: #"{"name": "\#(name)", "schedule": "\#(schedule)", "steps": [{"name": "e", "skill": "echo"}]}"#)
+        }
+        let scheduler = try Scheduler(executor: executor, workflows: [], clock: clock, wallClock: wall)
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await scheduler.run() }
+                // Nothing to schedule: it waits for an update instead of ending.
+                try await Task.sleep(for: .milliseconds(20))
+                #expect(clock.sleeperCount == 0)
+                #expect(try scheduler.update(workflows: [try workflow("tick", "* * * * *")]))
+                #expect(try !scheduler.update(workflows: [try workflow("tick", "* * * * *")]), "unchanged")
+                try await Self.untilSleeping(clock)
+                clock.advance(.seconds(60))  // 08:01:30: tick fired at 08:01
+                try await Self.untilFires(scheduler, 1)
+                // tick moves to every 5 minutes; hourly is added (its time unchanged by later updates).
+                try await Self.untilSleeping(clock)
+                try scheduler.update(workflows: [try workflow("tick", "*/5 * * * *"), try workflow("hourly", "0 * * * *")])
+                try await Self.until(scheduler, ["tick": "2026-11-26T08:05:00Z", "hourly": "2026-11-26T09:00:00Z"])
+                try await Self.untilSleeping(clock)
+                clock.advance(.seconds(240))  // 08:05:30
+                try await Self.untilFires(scheduler, 2)
+                try await Self.until(scheduler, ["tick": "2026-11-26T08:10:00Z", "hourly": "2026-11-26T09:00:00Z"])
+                try scheduler.update(workflows: [try workflow("hourly", "0 * * * *")])  // tick removed
+                try await Self.until(scheduler, ["hourly": "2026-11-26T09:00:00Z"])
+                try await Self.untilSleeping(clock)
+                clock.advance(.seconds(3300))  // 09:00:30
+                try await Self.untilFires(scheduler, 3)
+                try scheduler.update(workflows: [])
+                try await Self.until(scheduler, [:])
+                for _ in 0..<5000 where clock.sleeperCount > 0 { try await Task.sleep(for: .milliseconds(1)) }
+                clock.advance(.seconds(7200))
+                try await Task.sleep(for: .milliseconds(20))
+                // Waiting with nothing scheduled, it still ends on graceful shutdown.
+                trigger.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+        #expect(scheduler.fires.map { "\($0.workflow) \(RFC3339.format($0.due))" } == [
+            "tick \(RFC3339.format(RFC3339.parse("2026-11-26T08:01:00Z")!))",
+            "tick \(RFC3339.format(RFC3339.parse("2026-11-26T08:05:00Z")!))",
+            "hourly \(RFC3339.format(RFC3339.parse("2026-11-26T09:00:00Z")!))",
+        ])
+        #expect(scheduler.scheduled.isEmpty)
     }
 
     @Test("A run the executor refuses is recorded as a failed fire, not lost")

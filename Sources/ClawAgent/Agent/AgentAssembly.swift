@@ -94,8 +94,8 @@ struct AgentAssembly {
             // timeouts; waiting for a 2FA answer does not count.
             configuration: .init(timeout: .seconds(90)))
         let executor = WorkflowExecutor(runtime: runtime, store: database.runs)
-        // A service that ends (the scheduler with nothing to schedule, the console at the end of input) leaves
-        // the others running; one that fails stops them all.
+        // A service that ends (the console at the end of input) leaves the others running; one that fails stops
+        // them all.
         let always: [any Service] = [policies, revocations, AuditPruningService(log: audit)]
         var services = always.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
         func optional(_ service: any Service) -> ServiceGroupConfiguration.ServiceConfiguration {
@@ -144,7 +144,9 @@ struct AgentAssembly {
             throw CommandFailure.fail(error.description)
         }
         services.append(.init(service: endpoint))
-        services.append(optional(scheduler))
+        services.append(.init(service: scheduler))
+        // Workflows saved, changed or deleted while the agent runs are scheduled without a restart.
+        services.append(.init(service: ScheduleSynchronizer(database: database, scheduler: scheduler, logger: logger)))
         let configuration = HTTPServerConfiguration(
             host: options.host, port: options.port, tls: options.tls, maximumBodyBytes: options.maximumBodyBytes)
         services.append(.init(service: ClawHTTPServer(

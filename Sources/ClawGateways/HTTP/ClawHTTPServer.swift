@@ -191,7 +191,7 @@ struct GuardMiddleware: RouterMiddleware {
         }
         do {
             return try await next(request, context)
-        } catch let error as HTTPResponseError {
+        } catch let error as any HTTPResponseError {
             let status = error.status
             let message = status == .contentTooLarge ? "the body is too large" : (status.code == 404 ? "not found" : status.reasonPhrase)
             return ClawHTTPServer.json(status.code, ["error": .string(message)])
