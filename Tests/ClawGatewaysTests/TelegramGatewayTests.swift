@@ -192,26 +192,40 @@ struct TelegramGatewayTests {
         }
     }
 
-    @Test("Unknown senders, other chats and bots get no reply and are audited once each, without the text")
+    @Test("Unknown senders, other chats and bots get no reply and are audited once a minute each, without the text")
     func refusals() async throws {
         let fake = FakeTelegram()
         let (audit, store) = memoryAudit()
         let handler = EchoHandler()
+        let now = Mutex(Date(timeIntervalSince1970: 1_700_000_000))
         try await fake.api.serve { base in
             let gateway = try TelegramGateway(
-                configuration: fake.configuration(base), handler: handler, offsets: InMemoryTelegramOffsetStore(), audit: audit)
+                configuration: fake.configuration(base), handler: handler, offsets: InMemoryTelegramOffsetStore(), audit: audit,
+                clock: WallClock { now.withLock { $0 } })
             try await Self.running(gateway) {
                 fake.message("secret-one from a stranger", from: 999, chat: 999)
                 fake.message("secret-two in the owner's chat", from: 999)
                 fake.message("secret-three from the owner in a group", chat: -100_123)
                 fake.message("secret-four from a bot", isBot: true)
+                // The same stranger again within the minute: counted, not audited.
+                for _ in 0..<5 { fake.message("secret-five again", from: 999, chat: 999) }
                 fake.message(nil)  // a sticker from the owner: ignored, no reply, nothing audited
                 fake.message("last")
                 try #require(try await eventually { fake.sent == ["echo: last"] }, "\(fake.sent)")
+                #expect(try store.entries().count == 4)
+                // A minute later, the next message is audited with the count of those in between.
+                now.withLock { $0 += 60 }
+                fake.message("secret-six a minute later", from: 999, chat: 999)
+                fake.message("last again")
+                try #require(try await eventually { fake.sent == ["echo: last", "echo: last again"] }, "\(fake.sent)")
             }
         }
-        #expect(handler.messages.map(\.text) == ["last"])
-        let entries = try store.entries()
+        #expect(handler.messages.map(\.text) == ["last", "last again"])
+        var entries = try store.entries()
+        #expect(entries.count == 5)
+        let late = entries.removeLast()
+        #expect(late.context["sender_id"] == "999" && late.context["suppressed"] == 5)
+        #expect(entries.allSatisfy { $0.context["suppressed"] == nil })
         #expect(entries.map(\.event) == Array(repeating: "gateway.unknown_sender", count: 4))
         #expect(entries.allSatisfy { $0.outcome == "deny" && $0.context["channel"] == "telegram" })
         #expect(entries.map { $0.context["chat_id"]?.stringValue } == ["999", "4242", "-100123", "4242"])

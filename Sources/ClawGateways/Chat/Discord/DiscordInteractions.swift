@@ -18,10 +18,11 @@ import Synchronization
 ///
 /// PING is answered `{"type":1}`. A command from a guild that is not configured, or from a user who is not
 /// allowed (`member.user.id` in a guild, `user.id` in a DM), gets an ephemeral refusal and is audited as
-/// `gateway.unknown_sender`. An accepted command is answered at once with `{"type":5}` (deferred); ``run()``
-/// hands `/name option ...` to the handler in a child task (at most
-/// ``Configuration/maximumConcurrentHandlers`` commands at once, past that the command gets an ephemeral
-/// "busy" answer; approval answers such as `/approve` have as many slots of their own) and edits the deferred answer with the reply (`PATCH .../messages/@original`), sending the
+/// `gateway.unknown_sender` (one entry per user and place a minute, with the count in between). An accepted
+/// command is answered at once with `{"type":5}` (deferred); ``run()`` hands `/name option ...` to the
+/// handler in a child task (at most ``Configuration/maximumConcurrentHandlers`` commands at once, past that
+/// the command gets an ephemeral "busy" answer; approval answers such as `/approve` have as many slots of
+/// their own) and edits the deferred answer with the reply (`PATCH .../messages/@original`), sending the
 /// parts past 2000 characters as follow-ups. Interaction tokens never appear in a log or an error.
 public final class DiscordInteractions: Service, Sendable {
     /// The application and whom it listens to.
@@ -108,6 +109,7 @@ public final class DiscordInteractions: Service, Sendable {
     let jobs: AsyncStream<Job>
     let enqueue: AsyncStream<Job>.Continuation
     private let slots: HandlerSlots
+    private let strangers: UnknownSenderAudit
     private let seen = Mutex(Seen())
 
     /// Creates the endpoint; nothing runs until ``run()``.
@@ -148,6 +150,7 @@ public final class DiscordInteractions: Service, Sendable {
         self.clock = clock
         self.logger = logger
         self.slots = HandlerSlots(limit: configuration.maximumConcurrentHandlers)
+        self.strangers = UnknownSenderAudit(audit: audit, clock: clock, logger: logger)
         // Never more than two pools of maximumConcurrentHandlers jobs are pending (see `slots`), so this never drops.
         (jobs, enqueue) = AsyncStream.makeStream(of: Job.self, bufferingPolicy: .unbounded)
     }
@@ -193,17 +196,12 @@ public final class DiscordInteractions: Service, Sendable {
     func command(_ interaction: DiscordInteraction) async -> MCPReply {
         let allowedPlace = interaction.guildID.map { configuration.guildIDs.contains($0) } ?? configuration.allowsDirectMessages
         guard allowedPlace, let user = interaction.userID, configuration.allowedUserIDs.contains(user), let text = interaction.commandText else {
-            let context: JSONValue = [
-                "channel": "discord", "chat_id": .string(interaction.channelID ?? "unknown"),
-                "guild_id": .string(interaction.guildID ?? "dm"), "sender_id": .string(interaction.userID ?? "unknown"),
-            ]
-            do {
-                try await audit.record(
-                    event: "gateway.unknown_sender", outcome: "deny", reason: "a command from a guild or user that is not configured",
-                    context: context)
-            } catch {
-                logger.error("cannot audit a refused Discord command", metadata: ["error": "\(error.code)"])
-            }
+            await strangers.record(
+                context: [
+                    "channel": "discord", "chat_id": .string(interaction.channelID ?? "unknown"),
+                    "guild_id": .string(interaction.guildID ?? "dm"), "sender_id": .string(interaction.userID ?? "unknown"),
+                ],
+                reason: "a command from a guild or user that is not configured")
             return Self.ephemeral(Self.refusal)
         }
         guard let pool = slots.admit(text) else { return Self.ephemeral(Self.busy) }

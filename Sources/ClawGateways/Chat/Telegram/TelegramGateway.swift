@@ -10,7 +10,8 @@ import Synchronization
 ///
 /// Only text messages from the configured chat whose sender is one of the allowed user ids reach the
 /// handler. Everything else (other chats, unknown senders, bots) gets no reply and is audited as
-/// `gateway.unknown_sender` (outcome `deny`, with the chat and sender ids, never the text). The first
+/// `gateway.unknown_sender` (outcome `deny`, with the chat and sender ids, never the text; one entry per
+/// sender and chat a minute, with the count of messages in between). The first
 /// contact is never trusted by itself: there is no pairing, the ids come from configuration.
 ///
 /// Each accepted message is handled in its own child task of ``run()`` (at most
@@ -106,6 +107,7 @@ public final class TelegramGateway: Gateway, Service {
     let logger: Logger
     let clock: WallClock
     private let slots: HandlerSlots
+    private let strangers: UnknownSenderAudit
     private let notices = Mutex(0)
 
     /// `telegram`.
@@ -150,6 +152,7 @@ public final class TelegramGateway: Gateway, Service {
         self.http = ChatHTTP(client: httpClient, maximumResponseBytes: TelegramUpdate.maximumResponseBytes, service: "Telegram")
         self.pacer = SendPacer(interval: configuration.minimumSendInterval)
         self.slots = HandlerSlots(limit: configuration.maximumConcurrentHandlers)
+        self.strangers = UnknownSenderAudit(audit: audit, clock: clock, logger: logger)
         self.logger = logger
     }
 
@@ -278,17 +281,12 @@ public final class TelegramGateway: Gateway, Service {
         case .ignore:
             return
         case .refuse(let chatID, let senderID):
-            let context: JSONValue = [
-                "channel": .string(channel), "chat_id": .string(String(chatID)),
-                "sender_id": .string(senderID.map { String($0) } ?? "unknown"),
-            ]
-            do {
-                try await audit.record(
-                    event: "gateway.unknown_sender", outcome: "deny", reason: "a message from a chat or sender that is not configured",
-                    context: context)
-            } catch {
-                logger.error("cannot audit a refused Telegram message", metadata: ["error": "\(error.code)"])
-            }
+            await strangers.record(
+                context: [
+                    "channel": .string(channel), "chat_id": .string(String(chatID)),
+                    "sender_id": .string(senderID.map { String($0) } ?? "unknown"),
+                ],
+                reason: "a message from a chat or sender that is not configured")
         case .accept(let message):
             if let pool = slots.admit(message.text) {
                 group.addTask {
