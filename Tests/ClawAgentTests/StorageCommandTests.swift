@@ -102,6 +102,26 @@ struct StorageCommandTests {
         #expect(fileRing.keyIDs.count == 3 && fileRing.keyIDs[1...].contains(ring.currentKeyID))
     }
 
+    @Test("rotate-key with the key file changes no file when a stored value does not open with the keys it has")
+    func rotateKeyFileRefusesFirst() async throws {
+        let home = try Self.home()
+        defer { try? FileManager.default.removeItem(at: home) }
+        let file = SecretKeyBaseFile(home: home)
+        _ = try file.keyRing(environment: [:], create: true)
+        let original = try String(contentsOfFile: file.path, encoding: .utf8)
+        let database = try await ClawDatabase.open(.sqlite(path: home.appendingPathComponent("claw.sqlite").path))
+        try await database.settings(keyRing: try KeyRing(secretKeyBase: Self.secret)).set("sk-other-key", for: .openAIAPIKey)
+        await database.close()
+        let rotate = try ClawProcess.run(["rotate-key"], environment: ["CLAW_HOME": home.path])
+        #expect(rotate.status == 2 && rotate.stderr.contains("does not open"), "\(rotate.stderr)")
+        #expect(try String(contentsOfFile: file.path, encoding: .utf8) == original)
+        #expect(!FileManager.default.fileExists(atPath: file.previousPath))
+        // With the key that sealed it named as previous, it goes through and that key is kept.
+        let again = try ClawProcess.run(["rotate-key"], environment: ["CLAW_HOME": home.path, "SECRET_KEY_BASE_PREVIOUS": Self.secret])
+        #expect(again.status == 0 && again.stdout.contains("re-sealed 1 settings"), "\(again.stderr)")
+        #expect(try String(contentsOfFile: file.previousPath, encoding: .utf8) == original + Self.secret + "\n")
+    }
+
     @Test("Refusals are one line with status 2 and never echo a secret")
     func refusals() throws {
         let home = try Self.home()

@@ -86,10 +86,24 @@ struct RotateKeyCommand: AsyncParsableCommand {
         // Opened first, so a database that cannot be reached stops the command before any key file changes.
         let database = try await StateDatabase.open()
         let ring: KeyRing
-        let rotatedFile: SecretKeyBaseFile?
+        var rotatedFile: SecretKeyBaseFile?
+        var lock: SecretKeyBaseFile.RotationLock?
+        defer { lock?.release() }
         let result: KeyRotation.Result
         do {
-            (ring, rotatedFile) = try await newKeyRing(environment: environment, newSecret: newSecret)
+            if let current = environment[KeyRing.environmentVariable], !current.isEmpty {
+                ring = try environmentKeyRing(current: current, newSecret: newSecret, environment: environment)
+            } else {
+                let file = SecretKeyBaseFile(environment: environment)
+                let secret = newSecret ?? SecretKeyBaseFile.randomSecret()
+                ring = try await StateDatabase.guarding { () async throws(StorageError) in
+                    lock = try file.lockForRotation()
+                    // Every value must open with the new ring before any file changes.
+                    try await KeyRotation.checkOpens(database, with: try file.rotation(to: secret, environment: environment).keyRing)
+                    return try file.rotate(to: secret, environment: environment)
+                }
+                rotatedFile = file
+            }
         } catch {
             await database.close()
             throw error
@@ -116,21 +130,14 @@ struct RotateKeyCommand: AsyncParsableCommand {
         }
     }
 
-    /// The key ring to re-seal under: from the environment, or from the key file after it was rotated.
-    func newKeyRing(environment: [String: String], newSecret: String?) async throws -> (KeyRing, SecretKeyBaseFile?) {
-        if let current = environment[KeyRing.environmentVariable], !current.isEmpty {
-            guard let newSecret else {
-                throw CommandFailure.fail("SECRET_KEY_BASE is set: name the variable that holds the new secret with --new-secret-from-env")
-            }
-            guard newSecret != current else { throw CommandFailure.fail("the new secret is the current one") }
-            let previous = [current] + (environment[KeyRing.previousEnvironmentVariable].flatMap { $0.isEmpty ? nil : [$0] } ?? [])
-            return (try CommandFailure.guarding { try KeyRing(secretKeyBase: newSecret, previous: previous) }, nil)
+    /// The key ring to re-seal under when SECRET_KEY_BASE is set: the new secret, then the current and previous ones.
+    func environmentKeyRing(current: String, newSecret: String?, environment: [String: String]) throws -> KeyRing {
+        guard let newSecret else {
+            throw CommandFailure.fail("SECRET_KEY_BASE is set: name the variable that holds the new secret with --new-secret-from-env")
         }
-        let file = SecretKeyBaseFile(environment: environment)
-        // A weak new secret is refused before any file changes.
-        if let newSecret { _ = try CommandFailure.guarding { try KeyRing(secretKeyBase: newSecret) } }
-        let ring = try await StateDatabase.guarding { () async throws(StorageError) in try file.rotate(to: newSecret) }
-        return (ring, file)
+        guard newSecret != current else { throw CommandFailure.fail("the new secret is the current one") }
+        let previous = [current] + (environment[KeyRing.previousEnvironmentVariable].flatMap { $0.isEmpty ? nil : [$0] } ?? [])
+        return try CommandFailure.guarding { try KeyRing(secretKeyBase: newSecret, previous: previous) }
     }
 }
 

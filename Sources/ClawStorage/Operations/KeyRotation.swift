@@ -71,6 +71,24 @@ public enum KeyRotation {
         throw lastError
     }
 
+    /// Checks, without changing anything, that every sealed value (sensitive settings, TOTP secrets) opens
+    /// with a key ring: run it before a rotation moves keys around.
+    /// - Throws: ``StorageError/Code/secret`` naming the first value that does not open.
+    public static func checkOpens(_ database: ClawDatabase, with keyRing: KeyRing) async throws(StorageError) {
+        let box = SecretBox(keyRing: keyRing)
+        let read = try await database.driver.snapshot([
+            SQLStatement("SELECT name, value FROM claw_settings WHERE sensitive = 1 ORDER BY name"),
+            SQLStatement("SELECT account, secret FROM claw_two_factor ORDER BY account"),
+        ])
+        for row in read[0] {
+            _ = try reseal(try row.text(1), name: try row.text(0), box: box, what: "setting \(try row.text(0))")
+        }
+        for row in read[1] {
+            let account = try row.text(0)
+            _ = try reseal(try row.text(1), name: TwoFactorStore.sealName(account), box: box, what: "the TOTP secret of \(account)")
+        }
+    }
+
     static func reseal(_ stored: String, name: String, box: SecretBox, what: String) throws(StorageError) -> String {
         do {
             return try box.seal(try box.open(stored, name: name), name: name)

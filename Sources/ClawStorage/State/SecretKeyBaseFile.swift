@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Where the agent's SECRET_KEY_BASE comes from when the environment does not set one: a file in the
 /// state folder (`$CLAW_HOME/secret_key_base`, `./.claw/secret_key_base` by default), mode 0600, in a
@@ -86,33 +87,92 @@ public struct SecretKeyBaseFile: Sendable {
         }
     }
 
-    /// Replaces the file's key, first adding the key it held to the top of ``previousPath``.
-    ///
-    /// Both files are written under a temporary name, synced and renamed into place, the earlier keys first:
-    /// at every moment the pair opens every value sealed under the old or the new key, so a rotation that
-    /// stops half-way (or a database re-seal that fails afterwards) loses nothing.
-    /// - Parameter newSecret: The new key; `nil` generates 64 random bytes as hex.
-    /// - Returns: The new key ring: the new key, then every earlier one.
-    /// - Throws: ``StorageError/Code/secret`` when the file is missing, unreadable or readable by others, when the
-    ///   new key is weak or is the current one, or when a file cannot be written.
-    public func rotate(to newSecret: String? = nil) throws(StorageError) -> KeyRing {
+    /// The key ring a rotation to `newSecret` would produce, without changing anything: the new key, then the
+    /// file's key, `SECRET_KEY_BASE_PREVIOUS` and the earlier keys of ``previousPath``.
+    /// - Throws: ``StorageError/Code/secret`` when the file is missing, unreadable or readable by others, or when
+    ///   the new key is weak, holds white space or control characters, or is the current one.
+    public func rotation(
+        to newSecret: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(StorageError) -> (keyRing: KeyRing, previous: [String]) {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StorageError(.secret, "\(path) does not exist: there is no key to rotate")
         }
+        // The file is read back trimmed, so a key with white space in it would not be the key that sealed.
+        guard !newSecret.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw StorageError(.secret, "the new secret holds white space or control characters")
+        }
         let current = try read(path)
-        let earlier = try readPrevious()
-        let secret = newSecret ?? Self.randomSecret()
-        guard secret != current else { throw StorageError(.secret, "the new secret is the current one") }
-        let previous = [current] + earlier.filter { $0 != current && $0 != secret }
-        let ring: KeyRing
+        guard newSecret != current else { throw StorageError(.secret, "the new secret is the current one") }
+        let fromEnvironment = environment[KeyRing.previousEnvironmentVariable].flatMap { $0.isEmpty ? nil : [$0] } ?? []
+        var previous = [String]()
+        for key in [current] + fromEnvironment + (try readPrevious()) where key != newSecret && !previous.contains(key) {
+            previous.append(key)
+        }
         do {
-            ring = try KeyRing(secretKeyBase: secret, previous: previous)
+            return (try KeyRing(secretKeyBase: newSecret, previous: previous), previous)
         } catch {
             throw StorageError(.secret, "the new secret: \(error.reason)")
         }
+    }
+
+    /// Replaces the file's key, first writing every earlier key (the file's, `SECRET_KEY_BASE_PREVIOUS`, those
+    /// already kept) to ``previousPath``, newest first.
+    ///
+    /// Both files are written under a temporary name, synced and renamed into place, the earlier keys first:
+    /// at every moment the pair opens every value sealed under the old or the new key, so a rotation that
+    /// stops half-way (or a database re-seal that fails afterwards) loses nothing. The files are read back
+    /// and must give the same key ring. Hold ``lockForRotation()`` around the rotation and the re-seal.
+    /// - Parameters:
+    ///   - newSecret: The new key, as from ``randomSecret()``.
+    ///   - environment: Where `SECRET_KEY_BASE_PREVIOUS` is read.
+    /// - Returns: The new key ring: the new key, then every earlier one.
+    /// - Throws: ``StorageError/Code/secret`` as ``rotation(to:environment:)`` does, or when a file cannot be
+    ///   written or reads back differently.
+    public func rotate(
+        to newSecret: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(StorageError) -> KeyRing {
+        let (ring, previous) = try rotation(to: newSecret, environment: environment)
         try replace(previousPath, with: previous.joined(separator: "\n") + "\n")
-        try replace(path, with: secret + "\n")
+        try replace(path, with: newSecret + "\n")
+        let (written, _) = try keyRing(environment: environment.filter { $0.key != KeyRing.environmentVariable }, create: false)
+        guard written.keyIDs.first == ring.currentKeyID, Set(written.keyIDs) == Set(ring.keyIDs) else {
+            throw StorageError(.secret, "\(path) does not read back as the key just written")
+        }
         return ring
+    }
+
+    /// Takes the rotation lock (`secret_key_base.lock`, 0600, `flock`), so two rotations never interleave.
+    /// - Returns: The held lock; it is released when the process ends or on ``RotationLock/release()``.
+    /// - Throws: ``StorageError/Code/secret`` when another rotation holds it or the file cannot be opened.
+    public func lockForRotation() throws(StorageError) -> RotationLock {
+        try ClawDatabase.prepareFolder(for: path)
+        let lockPath = path + ".lock"
+        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw StorageError(.secret, "cannot open \(lockPath)") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw StorageError(.secret, "another key rotation is running (\(lockPath) is locked)")
+        }
+        return RotationLock(descriptor: descriptor)
+    }
+
+    /// A held rotation lock.
+    public final class RotationLock: Sendable {
+        private let descriptor: Int32
+        private let released = Mutex(false)
+
+        init(descriptor: Int32) { self.descriptor = descriptor }
+
+        /// Releases the lock (once).
+        public func release() {
+            let first = released.withLock { released in
+                defer { released = true }
+                return !released
+            }
+            if first { close(descriptor) }
+        }
+
+        deinit { release() }
     }
 
     /// The earlier keys, newest first; none when the file does not exist.
@@ -122,7 +182,7 @@ public struct SecretKeyBaseFile: Sendable {
     }
 
     /// 64 bytes from the system's cryptographically secure source (getrandom on Linux), as 128 hex digits.
-    static func randomSecret() -> String {
+    public static func randomSecret() -> String {
         var generator = SystemRandomNumberGenerator()
         return Hex.encode((0..<64).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
