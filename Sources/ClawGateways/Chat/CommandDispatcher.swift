@@ -311,7 +311,10 @@ public final class CommandDispatcher: ChatMessageHandler, Sendable {
         case .wrong(let remaining): return "That code is wrong or already used; \(remaining) attempt(s) left."
         case .denied(let reason): return "Denied: \(reason)."
         case .noChallenge: return id.map { "No open challenge has the id \($0)." } ?? "No approval is waiting."
-        case .ambiguous(let ids): return "Several approvals are waiting (\(ids.joined(separator: ", "))): use /approve ID CODE."
+        case .ambiguous(let ids):
+            return ids.count > 1
+                ? "Several approvals are waiting (\(ids.joined(separator: ", "))): use /approve ID CODE."
+                : "Another approval closed in the last minutes, so say which one: /approve \(ids.joined()) CODE."
         }
     }
 

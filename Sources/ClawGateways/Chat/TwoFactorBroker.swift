@@ -57,7 +57,9 @@ public actor TwoFactorBroker: ApprovalProvider {
         case denied(String)
         /// No challenge is open (or none with that id).
         case noChallenge
-        /// Several are open and the code did not say which (`/approve ID CODE`).
+        /// The code did not say which challenge (`/approve ID CODE`) while it was not clear: several are open,
+        /// or another closed without approval within the lifetime, so a code typed for that one could
+        /// otherwise approve this one. Carries the ids open now.
         case ambiguous([String])
     }
 
@@ -90,6 +92,8 @@ public actor TwoFactorBroker: ApprovalProvider {
     private var challenges: [String: Challenge] = [:]
     private var pendingEnrollment: TOTP?
     private var reserved: Set<String> = []
+    /// When challenges closed without approval (expired, cancelled, denied), for the bare-code rule.
+    private var unapprovedClosings: [Date] = []
 
     /// Creates a broker.
     /// - Parameters:
@@ -166,6 +170,8 @@ public actor TwoFactorBroker: ApprovalProvider {
                     await self?.close(id, with: Refusal(reason: "the challenge expired"), event: "2fa.expired", by: "clock")
                 }
                 challenges[id] = challenge
+                // From here the challenge itself holds the slot.
+                reserved.remove(id)
             }
         } onCancel: {
             Task { await self.close(id, with: Refusal(reason: "cancelled"), event: "2fa.cancelled", by: "caller") }
@@ -187,9 +193,15 @@ public actor TwoFactorBroker: ApprovalProvider {
             guard challenges[challengeID] != nil else { return .noChallenge }
             id = challengeID
         } else {
+            // A bare code approves the one open challenge only when no other was open within the lifetime:
+            // otherwise a code typed for one that just expired (or was cancelled) would approve a newer one
+            // the owner has not read.
+            let now = clock.now()
+            let lifetime = Double(configuration.lifetime.components.seconds)
+            unapprovedClosings.removeAll { now.timeIntervalSince($0) >= lifetime }
             switch challenges.count {
             case 0: return .noChallenge
-            case 1: id = challenges.keys.first!
+            case 1 where unapprovedClosings.isEmpty: id = challenges.keys.first!
             default: return .ambiguous(openChallenges.map(\.id))
             }
         }
@@ -248,9 +260,15 @@ public actor TwoFactorBroker: ApprovalProvider {
     /// Closes a challenge with a refusal; the refusal is in the audit log before the waiting action hears it.
     private func close(_ id: String, with refusal: Refusal, event: String, by identity: String) async {
         guard let challenge = challenges.removeValue(forKey: id) else { return }
+        unapprovedClosings.append(clock.now())
+        if unapprovedClosings.count > 64 { unapprovedClosings.removeFirst(unapprovedClosings.count - 64) }
         logger.info("challenge closed", metadata: ["id": "\(id)", "reason": "\(refusal.reason)"])
         await record(event, outcome: "deny", reason: refusal.reason, summary: challenge.summary, by: identity)
         challenge.continuation.resume(throwing: refusal)
+        if event == "2fa.expired" || event == "2fa.cancelled" {
+            // The owner may be about to answer it: say it is gone (answers to challenges show on their channel).
+            await announce("Closed [\(id)] \(challenge.summary.subject): \(refusal.reason). Nothing ran.", except: "")
+        }
         // Last: when the expiry timer itself is closing, cancelling it earlier would cancel the audit write.
         challenge.expiry?.cancel()
     }

@@ -117,6 +117,46 @@ struct TwoFactorBrokerTests {
         await #expect(throws: TwoFactorBroker.Refusal.self) { try await first.value }
     }
 
+    @Test("after a challenge closed unapproved, a bare code needs the id for the lifetime: it cannot land on a newer challenge")
+    func bareCodeAfterAClosing() async throws {
+        let fixture = try await ChatFixture.make()
+        defer { Task { await fixture.close() } }
+        let broker = fixture.broker()
+        // The owner is about to answer A when its caller cancels it and opens B.
+        let a = Task { try await broker.approve(Self.request) }
+        let challengeA = try #require(await Self.openChallenge(broker))
+        a.cancel()
+        await #expect(throws: TwoFactorBroker.Refusal.self) { try await a.value }
+        #expect(await fixture.telegram.waitFor { $0.contains("Closed [\(challengeA.id)]") && $0.contains("Nothing ran") } != nil)
+        let b = Task { try await broker.approve(ApprovalRequest(subject: "nightly", runID: nil, trigger: .scheduler)) }
+        let challengeB = try #require(await Self.openChallenge(broker))
+        let code = fixture.code()
+        #expect(await broker.answer(code, challengeID: nil, from: fixture.message(code)) == .ambiguous([challengeB.id]))
+        #expect(await broker.openChallenges.map(\.id) == [challengeB.id], "the bare code neither approved nor counted against B")
+        #expect(await broker.answer(code, challengeID: challengeB.id, from: fixture.message(code)) == .approved(challengeB.id))
+        try await b.value
+        // A lifetime later, a bare code is clear again.
+        fixture.clock.advance(120)
+        let c = Task { try await broker.approve(Self.request) }
+        let challengeC = try #require(await Self.openChallenge(broker))
+        #expect(await broker.answer(fixture.code(), challengeID: nil, from: fixture.message("c")) == .approved(challengeC.id))
+        try await c.value
+    }
+
+    @Test("as many challenges as configured can be open at once, and no more")
+    func openLimit() async throws {
+        let fixture = try await ChatFixture.make()
+        defer { Task { await fixture.close() } }
+        let broker = fixture.broker(.init(maximumOpenChallenges: 4))
+        let waiting = (0..<4).map { _ in Task { try await broker.approve(Self.request) } }
+        for _ in 0..<2_000 where await broker.openChallenges.count < 4 { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(await broker.openChallenges.count == 4)
+        let refusal = await #expect(throws: TwoFactorBroker.Refusal.self) { try await broker.approve(Self.request) }
+        #expect(refusal?.reason == "too many approvals are waiting")
+        for task in waiting { task.cancel() }
+        for task in waiting { _ = try? await task.value }
+    }
+
     @Test("re-enrolling and disabling need a current code; the new secret takes effect only once confirmed")
     func enrolment() async throws {
         let fixture = try await ChatFixture.make()
