@@ -140,8 +140,21 @@ struct StoreContractTests {
             #expect(try await database.workflows.delete(named: "nightly"))
             #expect(try await until([]), "deleted: no longer scheduled")
             task.cancel()
-            // An unreadable store keeps the schedules in force.
+            // A row that no longer validates here (a time zone this machine lacks) is left out; the rest still apply.
+            let hourly = try Workflow(json: #"{"name": "hourly", "schedule": "0 * * * *", "steps": [{"name": "e", "skill": "echo"}]}"#)
+            try await database.workflows.save(hourly)
             try await database.workflows.save(nightly)
+            #expect(await sync.refresh() == nil && scheduler.scheduled == ["hourly", "nightly"])
+            try await database.driver.execute(
+                "UPDATE claw_workflows SET definition = ? WHERE name = 'hourly'",
+                [.text(#"{"name": "hourly", "schedule": "0 * * * *", "time_zone": "Mars/Olympus", "steps": [{"name": "e", "skill": "echo"}]}"#)])
+            let failure = await sync.refresh()
+            #expect(failure?.code == .corrupt && failure?.reason.contains("hourly") == true)
+            #expect(scheduler.scheduled == ["nightly"])
+            try await database.workflows.save(hourly)
+            #expect(await sync.refresh() == nil && scheduler.scheduled == ["hourly", "nightly"])
+            #expect(try await database.workflows.delete(named: "hourly"))
+            // An unreadable store keeps the schedules in force.
             #expect(await sync.refresh() == nil && scheduler.scheduled == ["nightly"])
             await node.close()
             #expect(await sync.refresh()?.code == .unavailable)

@@ -156,6 +156,39 @@ struct SchedulerTests {
         #expect(scheduler.scheduled.isEmpty)
     }
 
+    @Test("A queued fire of a workflow removed meanwhile does not run")
+    func queuedThenRemoved() async throws {
+        let clock = ManualClock()
+        let wall = WallClock { SchedulerTests.base.addingTimeInterval(Double(clock.now.offset.components.seconds)) }
+        let f = SkillRuntimeTests.Fixture()
+        let gate = AsyncStream<Void>.makeStream()
+        let runs = Mutex(0)
+        try f.skill("slow", []) { _, _ in
+            if runs.withLock({ $0 += 1; return $0 }) == 1 { for await _ in gate.stream { break } }
+            return .null
+        }
+        let workflow = try Workflow(json: #"{"name": "slow", "schedule": "* * * * *", "steps": [{"name": "s", "skill": "slow"}]}"#)
+        let executor = WorkflowExecutor(runtime: f.runtime)
+        let scheduler = try Scheduler(executor: executor, workflows: [workflow], overlap: .queue, clock: clock, wallClock: wall)
+        let task = Task { try await scheduler.run() }
+        for _ in 0..<2 {
+            try await Self.untilSleeping(clock)
+            clock.advance(.seconds(60))
+        }
+        try await Self.untilFires(scheduler, 2)
+        for _ in 0..<5000 where runs.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        try scheduler.update(workflows: [])
+        gate.continuation.yield()
+        gate.continuation.finish()
+        // The first run ends; with the workflow gone, its queued fire must not start another.
+        for _ in 0..<5000 where !executor.activeRuns.isEmpty { try await Task.sleep(for: .milliseconds(1)) }
+        try await Task.sleep(for: .milliseconds(20))
+        task.cancel()
+        _ = try? await task.value
+        #expect(scheduler.fires.map(\.action) == ["started", "queued"])
+        #expect(runs.withLock { $0 } == 1, "the slow skill ran once")
+    }
+
     @Test("A run the executor refuses is recorded as a failed fire, not lost")
     func refusedRun() async throws {
         let clock = ManualClock()

@@ -36,6 +36,31 @@ public struct WorkflowStore: Sendable {
         try Self.decode(try await driver.query("SELECT definition FROM claw_workflows WHERE enabled = 1 ORDER BY name"))
     }
 
+    /// The enabled workflows that validate here (``Workflow/validate(registry:)`` without the skill checks), by
+    /// name, and the names (with the first problem) of those that do not, such as a schedule in a time zone this
+    /// machine's tz data lacks: one bad row does not hide the others.
+    public func enabledValidating() async throws(StorageError) -> (workflows: [Workflow], invalid: [(name: String, reason: String)]) {
+        let rows = try await driver.query("SELECT name, definition FROM claw_workflows WHERE enabled = 1 ORDER BY name")
+        var workflows = [Workflow]()
+        var invalid = [(name: String, reason: String)]()
+        for row in rows {
+            let name = try row.text(0)
+            do {
+                let workflow = try Workflow(json: try row.text(1))
+                if let problem = workflow.validate(registry: nil).first {
+                    invalid.append((name, problem))
+                } else {
+                    workflows.append(workflow)
+                }
+            } catch let error as WorkflowError {
+                invalid.append((name, error.reason))
+            } catch {
+                invalid.append((name, "\(error)"))
+            }
+        }
+        return (workflows, invalid)
+    }
+
     /// Deletes a workflow.
     @discardableResult
     public func delete(named name: String) async throws(StorageError) -> Bool {

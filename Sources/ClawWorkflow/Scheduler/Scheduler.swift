@@ -221,21 +221,25 @@ public final class Scheduler<C: Clock>: Service, Sendable where C.Duration == Du
         record(Fire(workflow: name, due: due, action: action))
         guard action == "started" else { return }
         group.addTask {
-            var again = true
-            while again {
+            var workflow: Workflow? = entry.workflow
+            while let current = workflow {
                 do {
-                    _ = try await self.executor.run(entry.workflow, trigger: .scheduler)
+                    _ = try await self.executor.run(current, trigger: .scheduler)
                 } catch {
                     // A refused run (the concurrency limit, a workflow no longer valid) is recorded, not lost.
                     let reason = (error as? WorkflowError)?.description ?? "the executor refused the run"
                     self.record(Fire(workflow: name, due: self.wallClock.now(), action: "failed", error: reason))
                 }
-                again = self.state.withLock { state in
-                    if state.queued.remove(name) != nil { return true }
+                // A queued fire runs the workflow as scheduled now: not at all when an update removed or
+                // disabled it meanwhile, the new definition when it changed.
+                workflow = self.state.withLock { state -> Workflow? in
+                    if state.queued.remove(name) != nil, let now = state.entries.first(where: { $0.workflow.name == name }) {
+                        return now.workflow
+                    }
                     state.running.remove(name)
-                    return false
+                    return nil
                 }
-                if again { self.record(Fire(workflow: name, due: self.wallClock.now(), action: "started")) }
+                if workflow != nil { self.record(Fire(workflow: name, due: self.wallClock.now(), action: "started")) }
             }
         }
     }
