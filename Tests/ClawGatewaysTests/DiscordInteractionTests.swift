@@ -107,11 +107,17 @@ struct DiscordInteractionTests {
             }
         }
         #expect(handler.messages.isEmpty)
+        // 666's DM within the minute of its guild command is counted, not audited; stopping writes the count.
+        #expect(try store.entries().count == 2)
+        let running = Task { try await discord.run() }
+        running.cancel()
+        try await running.value
         let entries = try store.entries()
         #expect(entries.map(\.event) == Array(repeating: "gateway.unknown_sender", count: 3))
         #expect(entries.allSatisfy { $0.outcome == "deny" && $0.context["channel"] == "discord" })
         #expect(entries.map { $0.context["sender_id"]?.stringValue } == ["555", "666", "666"])
         #expect(entries.map { $0.context["guild_id"]?.stringValue } == ["999", "777", "dm"])
+        #expect(entries.map { $0.context["suppressed"]?.intValue } == [nil, nil, 1])
         #expect(!entries.map(\.jsonLine).joined().contains("SECRET"))
     }
 

@@ -192,7 +192,7 @@ struct TelegramGatewayTests {
         }
     }
 
-    @Test("Unknown senders, other chats and bots get no reply and are audited once a minute each, without the text")
+    @Test("Unknown senders, other chats and bots get no reply and are audited once a minute per sender, without the text")
     func refusals() async throws {
         let fake = FakeTelegram()
         let (audit, store) = memoryAudit()
@@ -206,13 +206,13 @@ struct TelegramGatewayTests {
                 fake.message("secret-one from a stranger", from: 999, chat: 999)
                 fake.message("secret-two in the owner's chat", from: 999)
                 fake.message("secret-three from the owner in a group", chat: -100_123)
-                fake.message("secret-four from a bot", isBot: true)
+                fake.message("secret-four from a bot", from: 777, isBot: true)
                 // The same stranger again within the minute: counted, not audited.
                 for _ in 0..<5 { fake.message("secret-five again", from: 999, chat: 999) }
                 fake.message(nil)  // a sticker from the owner: ignored, no reply, nothing audited
                 fake.message("last")
                 try #require(try await eventually { fake.sent == ["echo: last"] }, "\(fake.sent)")
-                #expect(try store.entries().count == 4)
+                #expect(try store.entries().count == 3)
                 // A minute later, the next message is audited with the count of those in between.
                 now.withLock { $0 += 60 }
                 fake.message("secret-six a minute later", from: 999, chat: 999)
@@ -222,15 +222,15 @@ struct TelegramGatewayTests {
         }
         #expect(handler.messages.map(\.text) == ["last", "last again"])
         var entries = try store.entries()
-        #expect(entries.count == 5)
+        #expect(entries.count == 4)
         let late = entries.removeLast()
-        #expect(late.context["sender_id"] == "999" && late.context["suppressed"] == 5)
+        #expect(late.context["sender_id"] == "999" && late.context["suppressed"] == 6)
         #expect(entries.allSatisfy { $0.context["suppressed"] == nil })
-        #expect(entries.map(\.event) == Array(repeating: "gateway.unknown_sender", count: 4))
+        #expect(entries.map(\.event) == Array(repeating: "gateway.unknown_sender", count: 3))
         #expect(entries.allSatisfy { $0.outcome == "deny" && $0.context["channel"] == "telegram" })
-        #expect(entries.map { $0.context["chat_id"]?.stringValue } == ["999", "4242", "-100123", "4242"])
-        #expect(entries.map { $0.context["sender_id"]?.stringValue } == ["999", "999", "4242", "4242"])
-        #expect(!entries.map(\.jsonLine).joined().contains("secret-"))
+        #expect(entries.map { $0.context["chat_id"]?.stringValue } == ["999", "-100123", "4242"])
+        #expect(entries.map { $0.context["sender_id"]?.stringValue } == ["999", "4242", "777"])
+        #expect(!(entries + [late]).map(\.jsonLine).joined().contains("secret-"))
     }
 
     @Test("The offset is saved in the settings; a second gateway does not handle the same updates again")

@@ -18,7 +18,7 @@ import Synchronization
 ///
 /// PING is answered `{"type":1}`. A command from a guild that is not configured, or from a user who is not
 /// allowed (`member.user.id` in a guild, `user.id` in a DM), gets an ephemeral refusal and is audited as
-/// `gateway.unknown_sender` (one entry per user and place a minute, with the count in between). An accepted
+/// `gateway.unknown_sender` (one entry per user a minute, with the count in between). An accepted
 /// command is answered at once with `{"type":5}` (deferred); ``run()`` hands `/name option ...` to the
 /// handler in a child task (at most ``Configuration/maximumConcurrentHandlers`` commands at once, past that
 /// the command gets an ephemeral "busy" answer; approval answers such as `/approve` have as many slots of
@@ -246,6 +246,7 @@ public final class DiscordInteractions: Service, Sendable {
                 }
             }
         }
+        await strangers.flush()
     }
 
     func process(_ job: Job) async {

@@ -11,7 +11,7 @@ import Synchronization
 /// Only text messages from the configured chat whose sender is one of the allowed user ids reach the
 /// handler. Everything else (other chats, unknown senders, bots) gets no reply and is audited as
 /// `gateway.unknown_sender` (outcome `deny`, with the chat and sender ids, never the text; one entry per
-/// sender and chat a minute, with the count of messages in between). The first
+/// sender a minute, with the count of messages in between). The first
 /// contact is never trusted by itself: there is no pairing, the ids come from configuration.
 ///
 /// Each accepted message is handled in its own child task of ``run()`` (at most
@@ -174,6 +174,7 @@ public final class TelegramGateway: Gateway, Service {
     /// are cancelled. Failed polls are retried after a bounded backoff.
     public func run() async throws {
         await cancelWhenGracefulShutdown { await self.serve() }
+        await strangers.flush()
     }
 
     func serve() async {
