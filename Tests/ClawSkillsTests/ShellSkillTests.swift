@@ -80,7 +80,7 @@ struct ShellRunnerTests {
         #expect(printf.exitCode == 0)
     }
 
-    @Test("The child's environment is exactly PATH, LANG and HOME, and it runs in the working directory")
+    @Test("The child's environment is fixed (no user or system configuration read), and it runs in the working directory")
     func cleanEnvironment() async throws {
         let directory = try makeWorkingDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -88,10 +88,46 @@ struct ShellRunnerTests {
         let runner = ShellRunner(configuration: .init(workingDirectory: directory))
         let env = try await runner.run(Self.tools.check("env"))
         let lines = env.standardOutput.split(separator: "\n").map(String.init).sorted()
-        #expect(lines == ["HOME=\(directory)", "LANG=C.UTF-8", "PATH=/usr/local/bin:/usr/bin:/bin"])
+        #expect(lines == [
+            "CURL_HOME=/dev/null", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1", "HOME=/dev/null", "LANG=C.UTF-8",
+            "PATH=/usr/local/bin:/usr/bin:/bin", "XDG_CONFIG_HOME=/dev/null",
+        ])
         #expect(!env.standardOutput.contains("do-not-leak"))
         let pwd = try await runner.run(Self.tools.check("pwd"))
         #expect(pwd.standardOutput == directory + "\n")
+    }
+
+    @Test("A dotfile one command leaves in the working directory is not read by the next (HOME is /dev/null)")
+    func plantedConfiguration() async throws {
+        let directory = try makeWorkingDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // What an earlier allowed download could have left behind.
+        try "[alias]\n\tplanted = !echo PLANTED\n".write(toFile: directory + "/.gitconfig", atomically: true, encoding: .utf8)
+        let runner = ShellRunner(configuration: .init(workingDirectory: directory))
+        let git = try await runner.run(try ShellCommandGuard(parsing: ["git config --get alias.planted"]).check("git config --get alias.planted"))
+        #expect(git.exitCode == 1 && !git.standardOutput.contains("PLANTED"), "\(git)")
+    }
+
+    @Test("The default working directory is a private folder of this user, never the shared temporary folder itself")
+    func privateDefault() async throws {
+        let runner = ShellRunner()
+        let pwd = try await runner.run(Self.tools.check("pwd"))
+        let path = pwd.standardOutput.trimmingCharacters(in: .newlines)
+        #expect(path.hasSuffix("/claw-shell-\(geteuid())"))
+        var info = stat()
+        #expect(lstat(path, &info) == 0 && info.st_mode & 0o777 == 0o700 && info.st_uid == geteuid())
+        // The same check on another path (the shared default stays as it is for the tests running alongside):
+        // a folder open to others, as another user could have made it first, or a link, is refused.
+        let open = try makeWorkingDirectory()
+        defer { try? FileManager.default.removeItem(atPath: open) }
+        chmod(open, 0o777)
+        #expect(throws: ClawSecurityError.self) { try ShellRunner.preparePrivateFolder(open) }
+        chmod(open, 0o700)
+        try ShellRunner.preparePrivateFolder(open)
+        let link = open + "-link"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: open)
+        defer { try? FileManager.default.removeItem(atPath: link) }
+        #expect(throws: ClawSecurityError.self) { try ShellRunner.preparePrivateFolder(link) }
     }
 
     @Test("Each stream keeps at most the limit and the rest is drained and reported as truncated")

@@ -156,9 +156,9 @@ struct AgentAssembly {
         return AgentAssembly(services: services, summary: summary)
     }
 
-    /// The shell's working directory and `HOME`: the configured one, which must be the agent user's own and
-    /// writable by nobody else, or `$CLAW_HOME/shell` (0700), never a shared folder such as `/tmp`, where
-    /// another user could plant a `.gitconfig` or `.curlrc` that an approved command would obey.
+    /// The shell's working directory: the configured one, which must be the agent user's own and writable by
+    /// nobody else, or `$CLAW_HOME/shell` (0700), never a shared folder such as `/tmp`, where another user could
+    /// plant files (a repository with hooks, a `.curlrc`) that an approved command would obey.
     static func shellFolder(configured: String?, home: URL) throws -> String {
         let path = configured ?? home.appendingPathComponent("shell").path
         if configured == nil, !FileManager.default.fileExists(atPath: path) {

@@ -24,9 +24,13 @@ import Darwin
 /// ``ShellCommandGuard/searchDirectories``; an absolute path pinned by a rule is used as is.
 ///
 /// The child gets:
-/// - an environment of exactly `PATH=/usr/local/bin:/usr/bin:/bin`, `LANG=C.UTF-8` and `HOME` = the
-///   working directory; nothing of the agent's environment (keys, tokens) is inherited;
-/// - the configured working directory;
+/// - an environment of exactly ``environment``: `PATH=/usr/local/bin:/usr/bin:/bin`, `LANG=C.UTF-8`, and
+///   `HOME`, `XDG_CONFIG_HOME`, `CURL_HOME` and `GIT_CONFIG_GLOBAL` set to `/dev/null` with
+///   `GIT_CONFIG_NOSYSTEM=1`, so no per-user or system configuration is read: a file one allowed command
+///   downloads (a `.curlrc`, a `.gitconfig`, a `.wgetrc`) can never steer the next one. Nothing of the agent's
+///   environment (keys, tokens) is inherited;
+/// - the configured working directory (by default a private folder, `claw-shell-UID` in the system's
+///   temporary folder, created 0700 and refused unless it is the user's own and private);
 /// - standard input from `/dev/null`;
 /// - a new session, so it leads its own process group and has no controlling terminal.
 ///
@@ -41,7 +45,8 @@ import Darwin
 public struct ShellRunner: Sendable {
     /// How a command runs.
     public struct Configuration: Sendable, Hashable {
-        /// The directory the command runs in; also its `HOME`. The system's temporary directory by default.
+        /// The directory the command runs in; by default `claw-shell-UID` in the system's temporary folder,
+        /// created 0700 on first use and refused unless it is this user's and private.
         public var workingDirectory: String
         /// The most bytes kept of standard output, and separately of standard error; 64 KiB by default.
         public var outputLimit: Int
@@ -50,8 +55,8 @@ public struct ShellRunner: Sendable {
 
         /// Creates a configuration.
         /// - Parameters:
-        ///   - workingDirectory: The directory the command runs in, and its `HOME`; `nil` for the system's
-        ///     temporary directory.
+        ///   - workingDirectory: The directory the command runs in; `nil` for a private folder in the system's
+        ///     temporary folder.
         ///   - outputLimit: The most bytes kept per stream; at least 0.
         ///   - timeout: How long the command may run; at least 1 ms.
         public init(workingDirectory: String? = nil, outputLimit: Int = 64 * 1024, timeout: Duration = .seconds(30)) {
@@ -61,10 +66,17 @@ public struct ShellRunner: Sendable {
         }
 
         static var defaultWorkingDirectory: String {
-            let path = FileManager.default.temporaryDirectory.path
-            return path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+            var path = FileManager.default.temporaryDirectory.path
+            if path.count > 1, path.hasSuffix("/") { path.removeLast() }
+            return path + "/claw-shell-\(geteuid())"
         }
     }
+
+    /// The child's whole environment.
+    public static let environment: [String: String] = [
+        "PATH": searchPath, "LANG": "C.UTF-8", "HOME": "/dev/null", "XDG_CONFIG_HOME": "/dev/null", "CURL_HOME": "/dev/null",
+        "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
+    ]
 
     /// What a run produced.
     public struct Result: Sendable, Hashable {
@@ -97,6 +109,18 @@ public struct ShellRunner: Sendable {
 
     /// The child's whole environment, apart from `HOME`.
     static let searchPath = ShellCommandGuard.searchDirectories.joined(separator: ":")
+
+    /// Creates the default folder (0700) if missing, and refuses one that is a link, another user's, or open
+    /// to others: in a shared temporary folder, another user could otherwise plant files a command would read.
+    static func preparePrivateFolder(_ path: String) throws(ClawSecurityError) {
+        if mkdir(path, 0o700) != 0, errno != EEXIST {
+            throw ClawSecurityError(.shellLaunchFailed, "cannot create the working directory")
+        }
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid == geteuid(), info.st_mode & 0o077 == 0 else {
+            throw ClawSecurityError(.shellLaunchFailed, "the working directory \(path) is not this user's private folder")
+        }
+    }
 
     /// How commands run.
     public let configuration: Configuration
@@ -151,6 +175,9 @@ public struct ShellRunner: Sendable {
         executable path: String, arguments: [String], onStart: @Sendable (pid_t) -> Void = { _ in }
     ) async throws -> Result {
         let directory = configuration.workingDirectory
+        if directory == Configuration.defaultWorkingDirectory {
+            try Self.preparePrivateFolder(directory)
+        }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ClawSecurityError(.shellLaunchFailed, "the working directory does not exist")
@@ -158,7 +185,7 @@ public struct ShellRunner: Sendable {
         var options = PlatformOptions()
         // setsid(): the child leads a new process group (pgid == pid) and has no controlling terminal.
         options.createSession = true
-        let environment = Environment.custom(["PATH": Self.searchPath, "LANG": "C.UTF-8", "HOME": directory])
+        let environment = Environment.custom(Self.environment.reduce(into: [:]) { $0[.init(stringLiteral: $1.key)] = $1.value })
         let limit = configuration.outputLimit
         let timeout = configuration.timeout
 

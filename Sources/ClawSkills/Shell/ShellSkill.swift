@@ -38,7 +38,7 @@ public struct ShellSkill: ApprovalDescribing {
         public var rules: [ShellAllowRule]
         /// The guard's line length and argument count limits.
         public var limits: ShellCommandGuard.Configuration
-        /// The directory commands run in, and their `HOME`; `nil` for the system's temporary directory.
+        /// The directory commands run in; `nil` for a private folder in the system's temporary folder.
         public var workingDirectory: String?
         /// The most bytes kept of standard output, and separately of standard error; 64 KiB by default.
         public var outputLimit: Int
@@ -50,7 +50,8 @@ public struct ShellSkill: ApprovalDescribing {
         ///   - enabled: Whether the skill runs anything.
         ///   - rules: The allow rules.
         ///   - limits: The guard's limits.
-        ///   - workingDirectory: The directory commands run in; `nil` for the system's temporary directory.
+        ///   - workingDirectory: The directory commands run in; `nil` for a private folder in the system's
+        ///     temporary folder.
         ///   - outputLimit: The most bytes kept per stream.
         ///   - timeout: How long a command may run.
         public init(
