@@ -18,7 +18,7 @@ struct ShellCommandGuardProperties {
     static let words = [
         "git", "status", "log", "--oneline", "-n", "5", "-5", "-c", "alias.x=cmd", "curl", "-s", "-d", "@file",
         "https://example.com", "https://a", "http://a", "-o", "/etc/passwd", "ls", "-la", "/var/log", "echo", "hello",
-        "world", "'hello world'", "\"hello world\"", "cat", "notes.txt", "a.txt", "--help", ".txt", "''", "...", "x",
+        "world", "+x", "@notes.txt", "'hello world'", "\"hello world\"", "cat", "notes.txt", "a.txt", "--help", ".txt", "''", "...", "x",
         "/usr/bin/git", "./ls", "é", "日本", "a'b'c", "\"q\"'r'",
     ]
     static let metacharacters: [String] = [";", "|", "&", "$", "`", "<", ">", "(", ")", "{", "}", "*", "?", "~", "!", "\\", "\n", "\r", "\0", "\u{1B}", "\u{7F}", "\u{202E}"]
@@ -36,7 +36,7 @@ struct ShellCommandGuardProperties {
     }
 
     /// An independent oracle: POSIX fnmatch per argument, with the guard's rule that a leading
-    /// wildcard never matches an option.
+    /// wildcard never matches an option, an `@file` or a `+command`.
     static func oracleAllows(_ argv: [String]) -> Bool {
         guard let program = argv.first else { return false }
         let arguments = Array(argv.dropFirst())
@@ -44,7 +44,8 @@ struct ShellCommandGuardProperties {
             guard rule.program == program else { return false }
             guard rule.allowsMoreArguments ? arguments.count >= rule.patterns.count : arguments.count == rule.patterns.count else { return false }
             return zip(rule.patterns, arguments).allSatisfy { pattern, argument in
-                if pattern.pattern.hasPrefix("*") || pattern.pattern.hasPrefix("?"), argument.hasPrefix("-") { return false }
+                if pattern.pattern.hasPrefix("*") || pattern.pattern.hasPrefix("?"),
+                   argument.hasPrefix("-") || argument.hasPrefix("@") || argument.hasPrefix("+") { return false }
                 return fnmatch(pattern.pattern, argument, 0) == 0
             }
         }

@@ -9,8 +9,10 @@
 ///
 /// In a pattern, `*` matches any run of characters and `?` one character, within one argument only
 /// (an argument never holds `*` or `?` itself, so a pattern cannot be confused with its text). A pattern
-/// that starts with a wildcard never matches an argument that starts with `-`, so no option can slip in
-/// through a wildcard; write `-*` to allow options explicitly.
+/// that starts with a wildcard never matches an argument that starts with `-`, `@` or `+`, so no option, no
+/// `@file` (curl's data from a file, a compiler's response file) and no `+command` (less, vim) can slip in
+/// through a wildcard; write `-*`, `@*` or `+*` to allow them explicitly. Programs and literal patterns are
+/// compared byte for byte, never by Unicode equivalence (a Kelvin sign is not a `K`).
 ///
 /// The one-line text form, read by ``init(parsing:)`` and written by ``description``, is the program
 /// followed by the patterns, separated by spaces, with single or double quotes around a pattern that
@@ -105,7 +107,7 @@ public struct ShellAllowRule: Sendable, Hashable, CustomStringConvertible {
     ///   - arguments: The arguments after the program.
     /// - Returns: `true` when the program is the rule's and every argument matches its pattern.
     public func matches(program: String, arguments: [String]) -> Bool {
-        guard program == self.program else { return false }
+        guard program.utf8.elementsEqual(self.program.utf8) else { return false }
         if allowsMoreArguments {
             guard arguments.count >= patterns.count else { return false }
         } else {
@@ -115,10 +117,14 @@ public struct ShellAllowRule: Sendable, Hashable, CustomStringConvertible {
         return true
     }
 
-    /// One pattern against one argument; a leading wildcard never matches an option.
+    /// The first bytes of an argument a leading wildcard never matches: `-` (options), `@` (files read as
+    /// data or options), `+` (commands of less and vim).
+    static let guardedLeads: Set<UInt8> = [UInt8(ascii: "-"), UInt8(ascii: "@"), UInt8(ascii: "+")]
+
+    /// One pattern against one argument; a leading wildcard never matches an option, `@file` or `+command`.
     static func matches(_ pattern: Glob, _ argument: String) -> Bool {
         if let lead = pattern.pattern.utf8.first, lead == UInt8(ascii: "*") || lead == UInt8(ascii: "?"),
-           argument.utf8.first == UInt8(ascii: "-") {
+           let first = argument.utf8.first, guardedLeads.contains(first) {
             return false
         }
         return pattern.matches(argument)

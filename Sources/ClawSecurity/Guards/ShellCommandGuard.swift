@@ -113,19 +113,21 @@ public struct ShellCommandGuard: Sendable {
         guard !program.isEmpty else { throw ClawSecurityError(.shellRefused, "the program name is empty") }
         let arguments = Array(argv.dropFirst())
         let named = ShellSyntax.excerpt(program)
+        let isRuleProgram = { (rule: ShellAllowRule) in rule.program.utf8.elementsEqual(program.utf8) }
         if program.contains("/") {
-            guard rules.contains(where: { $0.program == program }) else {
+            guard rules.contains(where: isRuleProgram) else {
                 throw ClawSecurityError(.shellNotAllowed, "the program '\(named)' is a path that no rule pins")
             }
         } else {
-            guard rules.contains(where: { $0.program == program }) else {
+            guard rules.contains(where: isRuleProgram) else {
                 throw ClawSecurityError(.shellNotAllowed, "the program '\(named)' is not allowed")
             }
         }
         guard let rule = rules.first(where: { $0.matches(program: program, arguments: arguments) }) else {
             throw ClawSecurityError(.shellNotAllowed, "no rule for '\(named)' allows these \(arguments.count) arguments")
         }
-        return ApprovedShellCommand(program: program, arguments: arguments, rule: rule)
+        // The rule's own spelling of the program: what was checked is what runs.
+        return ApprovedShellCommand(program: rule.program, arguments: arguments, rule: rule)
     }
 
     /// Splits a command line into its argument vector, refusing what a shell would treat specially.

@@ -1,5 +1,5 @@
 /// A shell-style pattern: `*` matches any run of characters, `?` exactly one; everything else is literal.
-/// A pattern matches the whole text, never a substring.
+/// A pattern matches the whole text, never a substring, byte for byte (no Unicode equivalence).
 public struct Glob: Sendable, Hashable, CustomStringConvertible {
     /// The pattern's text.
     public let pattern: String
@@ -18,7 +18,8 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
 
     /// Returns whether the whole text matches, in time linear in the text for each star.
     public func matches(_ text: String) -> Bool {
-        if isLiteral { return text == pattern }
+        // Bytes, not Unicode equivalence: "\u{212A}" (Kelvin) must not match "K".
+        if isLiteral { return text.utf8.elementsEqual(pattern.utf8) }
         let t = Array(text.utf8)
         var p = 0
         var i = 0
