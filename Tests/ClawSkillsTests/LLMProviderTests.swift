@@ -380,6 +380,18 @@ struct LLMProviderTests {
             #expect(!error.reason.contains("sk-ant-api03-T"))
             #expect(error.reason.contains("[redacted]"))
         }
+        // The key written with JSON escapes (past the byte-wise redaction of the body) and cut by the excerpt:
+        // the message is withheld rather than show the key's first characters.
+        try await StubLLMServer.with(reply: { request in
+            let key = request.header("x-api-key") ?? ""
+            let escaped = key.unicodeScalars.map { String(format: "\\u%04x", $0.value) }.joined()
+            return LLMStubReply(status: 403, body: LLMExamples.anthropicError("permission_error", "\(pad.dropFirst(20))\(escaped)"))
+        }) { base, _ in
+            let anthropic = try Self.anthropic(base)
+            let error = try #require(await Self.failure { () async throws(LLMError) in try await anthropic.complete(LLMRequest(prompt: "hi")) })
+            #expect(!error.reason.contains("TESTKEY"), "\(error.reason)")
+            #expect(error.reason == "anthropic: the provider's message was withheld because it quoted part of the API key")
+        }
     }
 
     @Test("Control and bidi characters in a provider message do not reach the reason")

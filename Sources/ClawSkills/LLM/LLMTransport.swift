@@ -215,10 +215,28 @@ enum LLMTransport {
         return truncated ? text + "…" : text
     }
 
-    /// The error with every occurrence of the key in its reason replaced (a server may echo it).
+    /// The error with every occurrence of the key in its reason replaced (a server may echo it). A reason that
+    /// still holds 8 characters in a row of the key's secret part (the key written with JSON escapes, then cut
+    /// by the excerpt) loses the provider's message altogether. The secret part is what follows the key's
+    /// public prefix (up to the last `-` in its first 20 characters: `sk-ant-api03-`, `sk-proj-`), which
+    /// providers quote in their own messages (`sk-proj-****wxyz`).
     static func redacting(_ error: LLMError, key: LLMAPIKey?) -> LLMError {
         guard let key else { return error }
-        let reason = key.withUnredactedValue { value in error.reason.replacingOccurrences(of: value, with: "[redacted]") }
+        let reason = key.withUnredactedValue { value -> String in
+            let reason = error.reason.replacingOccurrences(of: value, with: "[redacted]")
+            let bytes = Array(value.utf8), text = Array(reason.utf8)
+            let window = 8
+            let prefix = bytes.prefix(20).lastIndex(of: UInt8(ascii: "-")).map { $0 + 1 } ?? 0
+            guard bytes.count - prefix >= window else { return reason }
+            for start in prefix...(bytes.count - window) {
+                let piece = bytes[start..<start + window]
+                if text.count >= window, (0...(text.count - window)).contains(where: { text[$0..<$0 + window].elementsEqual(piece) }) {
+                    let head = reason.split(separator: ":", maxSplits: 1).first.map(String.init) ?? "the provider"
+                    return head + ": the provider's message was withheld because it quoted part of the API key"
+                }
+            }
+            return reason
+        }
         return LLMError(error.code, reason, status: error.status, retryAfter: error.retryAfter)
     }
 
