@@ -139,8 +139,14 @@ struct DoctorCommand: AsyncParsableCommand {
         if !settings.contains(SettingKey.telegramBotToken.name) && !settings.contains(SettingKey.discordPublicKey.name) {
             report.note("no chat gateway is configured; 2FA challenges go to the console only (see README: Telegram)")
         }
-        for allowance in (try? await reader.list("web.allow")) ?? [] where allowance.hasSuffix("/0") {
-            report.fix("web.allow: \(allowance) exempts every address from web_fetch's SSRF checks")
+        for allowance in (try? await reader.list("web.allow")) ?? [] {
+            // A short prefix exempts a huge range (0.0.0.0/1 and 128.0.0.0/1 together are everything).
+            let parts = allowance.split(separator: "/", maxSplits: 1)
+            guard parts.count == 2, let prefix = Int(parts[1].trimmingCharacters(in: .whitespaces)) else { continue }
+            let shortest = parts[0].contains(":") ? 32 : 8
+            if prefix < shortest {
+                report.fix("web.allow: \(allowance) exempts a whole range (shorter than /\(shortest)) from web_fetch's SSRF checks; name hosts or small networks")
+            }
         }
         let llm = settings.contains { $0.hasPrefix("llm.") }
         report.note(llm ? "an LLM provider is configured" : "no LLM provider: free text gets a help message (see README)")
