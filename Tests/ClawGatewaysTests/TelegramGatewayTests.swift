@@ -341,20 +341,30 @@ struct TelegramGatewayTests {
         }
     }
 
+    /// A handler whose `/deploy` waits (bounded) until a message `answers` accepts has been handled, like a command
+    /// waiting for its 2FA code; it then replies "deployed" ("no code came" if none did). Other messages get `reply`.
+    static func deployHandler(answers: @escaping @Sendable (String) -> Bool, reply: @escaping @Sendable (String) -> String) -> EchoHandler {
+        final class Flag: Sendable {
+            private let state = Mutex(false)
+            var isSet: Bool { state.withLock { $0 } }
+            func set() { state.withLock { $0 = true } }
+        }
+        let arrived = Flag()
+        return EchoHandler { message in
+            if message.text == "/deploy" {
+                for _ in 0..<4000 where !arrived.isSet { try? await Task.sleep(for: .milliseconds(5)) }
+                return arrived.isSet ? "deployed" : "no code came"
+            }
+            if answers(message.text) { arrived.set() }
+            return reply(message.text)
+        }
+    }
+
     @Test("A handler that waits for the next message does not block the loop (each message has its own task)")
     func concurrency() async throws {
         let fake = FakeTelegram()
         let (audit, _) = memoryAudit()
-        let codeArrived = Mutex(false)
-        let handler = EchoHandler { message in
-            if message.text == "/deploy" {
-                // Like a command waiting for its 2FA code, which comes as the next message.
-                for _ in 0..<4000 where !codeArrived.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(5)) }
-                return codeArrived.withLock { $0 } ? "deployed" : "no code came"
-            }
-            codeArrived.withLock { $0 = true }
-            return "code accepted"
-        }
+        let handler = Self.deployHandler(answers: { _ in true }, reply: { _ in "code accepted" })
         try await fake.api.serve { base in
             let gateway = try TelegramGateway(
                 configuration: fake.configuration(base), handler: handler, offsets: InMemoryTelegramOffsetStore(), audit: audit)
@@ -373,15 +383,7 @@ struct TelegramGatewayTests {
     func answersHaveTheirOwnSlots() async throws {
         let fake = FakeTelegram()
         let (audit, _) = memoryAudit()
-        let codeArrived = Mutex(false)
-        let handler = EchoHandler { message in
-            if message.text == "/deploy" {
-                for _ in 0..<4000 where !codeArrived.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(5)) }
-                return codeArrived.withLock { $0 } ? "deployed" : "no code came"
-            }
-            if ChatCommand(parsing: message.text).answersApproval { codeArrived.withLock { $0 = true } }
-            return "handled \(message.text)"
-        }
+        let handler = Self.deployHandler(answers: { ChatCommand(parsing: $0).answersApproval }, reply: { "handled \($0)" })
         try await fake.api.serve { base in
             var configuration = fake.configuration(base)
             configuration.maximumConcurrentHandlers = 1
