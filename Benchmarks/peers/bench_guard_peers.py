@@ -20,7 +20,7 @@ checks that every one of them appears there as a string literal):
     raw line for the ASCII metacharacters ``; | & $ ` < > ( ) { } * ? ~ ! \\`` and C0 controls, shlex.split
     (ValueError on an unterminated quote), a program with '/' refused, then the first rule whose program matches
     and whose patterns match the arguments one for one with fnmatch.fnmatchcase (rest marker "..."; a pattern
-    starting with a wildcard does not match an option). It does LESS checking than Claw: no Unicode category
+    starting with a wildcard does not match an argument starting with '-', '@' or '+'). It does LESS checking than Claw: no Unicode category
     checks (format, bidirectional, non-ASCII spaces, unassigned), no length or argument-count limits, and no
     approved-command value or reasons naming the character class; shlex also understands backslash escapes that
     Claw refuses. Its verdicts must still agree with Claw's on these 20 lines (checked).
@@ -222,7 +222,7 @@ def py_shell_check(line):
         if (len(arguments) < len(patterns)) if rest else (len(arguments) != len(patterns)):
             continue
         for pattern, argument in zip(patterns, arguments):
-            if pattern[:1] in ("*", "?") and argument[:1] == "-":
+            if pattern[:1] in ("*", "?") and argument[:1] in ("-", "@", "+"):
                 break
             if not fnmatch.fnmatchcase(argument, pattern):
                 break

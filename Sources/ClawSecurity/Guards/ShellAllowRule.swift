@@ -107,7 +107,7 @@ public struct ShellAllowRule: Sendable, Hashable, CustomStringConvertible {
     ///   - arguments: The arguments after the program.
     /// - Returns: `true` when the program is the rule's and every argument matches its pattern.
     public func matches(program: String, arguments: [String]) -> Bool {
-        guard program.utf8.elementsEqual(self.program.utf8) else { return false }
+        guard program.utf8.count == self.program.utf8.count, program.utf8.elementsEqual(self.program.utf8) else { return false }
         if allowsMoreArguments {
             guard arguments.count >= patterns.count else { return false }
         } else {
@@ -117,14 +117,16 @@ public struct ShellAllowRule: Sendable, Hashable, CustomStringConvertible {
         return true
     }
 
-    /// The first bytes of an argument a leading wildcard never matches: `-` (options), `@` (files read as
-    /// data or options), `+` (commands of less and vim).
-    static let guardedLeads: Set<UInt8> = [UInt8(ascii: "-"), UInt8(ascii: "@"), UInt8(ascii: "+")]
+    /// Whether an argument starts with a byte a leading wildcard never matches: `-` (options), `@` (files read
+    /// as data or options), `+` (commands of less and vim).
+    static func isGuardedLead(_ byte: UInt8?) -> Bool {
+        byte == UInt8(ascii: "-") || byte == UInt8(ascii: "@") || byte == UInt8(ascii: "+")
+    }
 
     /// One pattern against one argument; a leading wildcard never matches an option, `@file` or `+command`.
     static func matches(_ pattern: Glob, _ argument: String) -> Bool {
         if let lead = pattern.pattern.utf8.first, lead == UInt8(ascii: "*") || lead == UInt8(ascii: "?"),
-           let first = argument.utf8.first, guardedLeads.contains(first) {
+           isGuardedLead(argument.utf8.first) {
             return false
         }
         return pattern.matches(argument)

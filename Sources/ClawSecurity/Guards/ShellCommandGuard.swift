@@ -113,7 +113,9 @@ public struct ShellCommandGuard: Sendable {
         guard !program.isEmpty else { throw ClawSecurityError(.shellRefused, "the program name is empty") }
         let arguments = Array(argv.dropFirst())
         let named = ShellSyntax.excerpt(program)
-        let isRuleProgram = { (rule: ShellAllowRule) in rule.program.utf8.elementsEqual(program.utf8) }
+        let isRuleProgram = { (rule: ShellAllowRule) in
+            rule.program.utf8.count == program.utf8.count && rule.program.utf8.elementsEqual(program.utf8)
+        }
         if program.contains("/") {
             guard rules.contains(where: isRuleProgram) else {
                 throw ClawSecurityError(.shellNotAllowed, "the program '\(named)' is a path that no rule pins")

@@ -19,7 +19,7 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
     /// Returns whether the whole text matches, in time linear in the text for each star.
     public func matches(_ text: String) -> Bool {
         // Bytes, not Unicode equivalence: "\u{212A}" (Kelvin) must not match "K".
-        if isLiteral { return text.utf8.elementsEqual(pattern.utf8) }
+        if isLiteral { return text.utf8.count == bytes.count && text.utf8.elementsEqual(bytes) }
         let t = Array(text.utf8)
         var p = 0
         var i = 0
